@@ -1,0 +1,40 @@
+# One entry point for people and CI. Every target installs what it needs into .venv.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+CARGO_FLAGS := --manifest-path native/Cargo.toml
+
+.PHONY: run devserver test lint check-rust test-rust test-python build venv
+
+## The main job: the embedded dev server (until the sample app lands).
+run: build
+	$(PY) -m aerospike_py.devserver
+
+## Everything CI checks: lint, types, Rust checks and tests, Python tests.
+test: lint check-rust test-rust test-python
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.7,<2"
+	touch $@
+
+build: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop -q --release --extras dev
+
+lint: build
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check-rust:
+	cargo fmt $(CARGO_FLAGS) --all --check
+	cargo clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
+
+test-rust:
+	cargo test $(CARGO_FLAGS) --workspace --exclude aerospike-py-native
+
+test-python: build
+	$(BIN)/pytest -q

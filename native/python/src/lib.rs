@@ -1,0 +1,9 @@
+//! `aerospike_py._native`: the private extension module behind the typed `aerospike_py` package.
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
