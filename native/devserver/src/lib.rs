@@ -4,4 +4,6 @@
 //! real TCP, with cluster discovery and partition routing, on machines without an Aerospike server.
 //! It shares no code with the client crate: its truth is the protocol document and real clients.
 
+pub mod msgpack;
 pub mod result_code;
+pub mod value;
