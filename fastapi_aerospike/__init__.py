@@ -1,3 +1,5 @@
 """Aerospike for FastAPI and Starlette: lifespan, dependency, backpressure to HTTP 503."""
 
-__all__: list[str] = []
+from fastapi_aerospike.settings import AerospikeSettings, AerospikeSettingsError
+
+__all__ = ["AerospikeSettings", "AerospikeSettingsError"]

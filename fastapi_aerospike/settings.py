@@ -1,0 +1,252 @@
+"""Settings from the environment (``AEROSPIKE_*`` and ``.env``) and their client config.
+
+One model says what can be configured, with bounds and descriptions; one method turns it into
+the config dict ``aerospike_py.AsyncClient`` takes. A bad value fails at startup with a message
+naming the environment variable, never later on the first request.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["DEFAULT_ENV_PREFIX", "AerospikeSettings", "AerospikeSettingsError"]
+
+DEFAULT_ENV_PREFIX = "AEROSPIKE_"
+DEFAULT_PORT = 3000
+
+Host = tuple[str, int]
+
+
+class AerospikeSettingsError(ValueError):
+    """A setting from the environment is invalid; the message names each variable at fault."""
+
+
+def _parse_host(entry: str) -> Host:
+    """``host``, ``host:port`` or ``[ipv6]:port`` into ``(host, port)``."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        host, sep, rest = entry[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"{entry!r} is not host:port (IPv6 hosts look like [::1]:3000)")
+        port_text = rest[1:] if rest else str(DEFAULT_PORT)
+    elif entry.count(":") == 1:
+        host, _, port_text = entry.partition(":")
+    elif ":" in entry:
+        raise ValueError(f"{entry!r} is not host:port (IPv6 hosts look like [::1]:3000)")
+    else:
+        host, port_text = entry, str(DEFAULT_PORT)
+    if not host:
+        raise ValueError(f"{entry!r} has no host name")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"{entry!r} has port {port_text!r}; a port is an integer 1..65535")
+    return host, int(port_text)
+
+
+class AerospikeSettings(BaseSettings):
+    """How to reach the cluster and how hard to push it, read from ``AEROSPIKE_*`` variables.
+
+    Build it with :meth:`from_env` to get errors that name the variables, or directly with
+    keyword arguments (``AerospikeSettings(hosts="127.0.0.1:3000")``) in code and tests.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=DEFAULT_ENV_PREFIX,
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        frozen=True,
+    )
+
+    hosts: Annotated[tuple[Host, ...], NoDecode] = Field(
+        default=(("127.0.0.1", DEFAULT_PORT),),
+        description="Seed nodes as `host:port,host:port` (`[::1]:3000` for IPv6; the port "
+        "defaults to 3000). One reachable seed is enough: the client discovers the others.",
+    )
+    namespace: str = Field(
+        default="test",
+        min_length=1,
+        max_length=31,
+        description="The namespace the application stores its records in.",
+    )
+    cluster_name: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Expected cluster name; nodes of another cluster are refused.",
+    )
+    user: str | None = Field(default=None, min_length=1, description="User for authentication.")
+    password: SecretStr | None = Field(
+        default=None, description="Password for authentication; never logged or shown."
+    )
+    runtime_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Tokio worker threads of the client's runtime, per process. Applied once, "
+        "when the first client of the process connects. Keep gunicorn workers x runtime "
+        "workers at or below the number of cores.",
+    )
+    max_concurrent_operations: int = Field(
+        default=64,
+        ge=0,
+        le=100_000,
+        description="Most operations in flight per client; more wait for a slot. 0 disables "
+        "the limit (and with it the 503 answer to overload). Total load on the cluster is "
+        "gunicorn workers x this value.",
+    )
+    operation_queue_timeout_ms: int = Field(
+        default=5000,
+        ge=1,
+        le=600_000,
+        description="How long an operation waits for a slot before it fails with "
+        "BackpressureError (answered as 503 with Retry-After).",
+    )
+    max_conns_per_node: int = Field(
+        default=256,
+        ge=1,
+        le=10_000,
+        description="Connection pool size per node; keep it above max_concurrent_operations.",
+    )
+    min_conns_per_node: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Connections opened per node at connect time, so the first requests do "
+        "not pay for the handshake.",
+    )
+    idle_timeout: int = Field(
+        default=55,
+        ge=1,
+        le=86_400,
+        description="Seconds before an idle pooled connection is closed; keep it below the "
+        "server's proto-fd-idle-ms (60 s by default).",
+    )
+    socket_timeout_ms: int = Field(
+        default=1000,
+        ge=0,
+        le=600_000,
+        description="Default socket idle timeout of each command attempt, in milliseconds "
+        "(0: none). Catches hung connections.",
+    )
+    total_timeout_ms: int = Field(
+        default=2000,
+        ge=0,
+        le=600_000,
+        description="Default total time of a command including retries, in milliseconds "
+        "(0: none). Set it from the service's latency budget.",
+    )
+    max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Default retries of a command. Writes that are not idempotent want 0.",
+    )
+    connect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds the application waits for the cluster at startup before it "
+        "fails with a message naming the hosts.",
+    )
+    close_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds to let in-flight operations finish and close the client at "
+        "shutdown. Keep it below gunicorn's graceful_timeout.",
+    )
+    readiness_timeout: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Seconds the readiness probe waits for a cluster ping.",
+    )
+    retry_after: int = Field(
+        default=1,
+        ge=1,
+        le=3600,
+        description="Seconds sent in the Retry-After header of a 503 answer.",
+    )
+
+    @field_validator("hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            entries = [entry for entry in value.split(",") if entry.strip()]
+            if not entries:
+                raise ValueError("no host given; expected host:port[,host:port]")
+            return tuple(_parse_host(entry) for entry in entries)
+        return value
+
+    @field_validator("hosts")
+    @classmethod
+    def _check_hosts(cls, value: tuple[Host, ...]) -> tuple[Host, ...]:
+        if not value:
+            raise ValueError("no host given; expected host:port[,host:port]")
+        for host, port in value:
+            if not host or not 1 <= port <= 65535:
+                raise ValueError(f"{host!r}:{port} is not a host name and a port 1..65535")
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if self.min_conns_per_node > self.max_conns_per_node:
+            raise ValueError(
+                f"min_conns_per_node ({self.min_conns_per_node}) exceeds "
+                f"max_conns_per_node ({self.max_conns_per_node})"
+            )
+        if (self.user is None) != (self.password is None):
+            raise ValueError("user and password go together: set both or neither")
+        return self
+
+    @classmethod
+    def from_env(
+        cls, env_prefix: str = DEFAULT_ENV_PREFIX, env_file: str | None = ".env", **values: Any
+    ) -> Self:
+        """Read the settings, raising :class:`AerospikeSettingsError` that names the variables.
+
+        ``env_prefix`` selects another cluster's variables (``AEROSPIKE_ANALYTICS_HOSTS``...);
+        keyword ``values`` override the environment.
+        """
+        try:
+            return cls(_env_prefix=env_prefix, _env_file=env_file, **values)
+        except ValidationError as error:
+            raise AerospikeSettingsError(_describe(error, env_prefix)) from None
+
+    def to_client_config(self) -> dict[str, Any]:
+        """The config dict for ``aerospike_py.AsyncClient``; the password is revealed only here."""
+        config: dict[str, Any] = {
+            "hosts": list(self.hosts),
+            "runtime_workers": self.runtime_workers,
+            "max_concurrent_operations": self.max_concurrent_operations,
+            "operation_queue_timeout_ms": self.operation_queue_timeout_ms,
+            "max_conns_per_node": self.max_conns_per_node,
+            "min_conns_per_node": self.min_conns_per_node,
+            "idle_timeout": self.idle_timeout,
+            "socket_timeout": self.socket_timeout_ms,
+            "total_timeout": self.total_timeout_ms,
+            "max_retries": self.max_retries,
+        }
+        if self.cluster_name is not None:
+            config["cluster_name"] = self.cluster_name
+        if self.user is not None and self.password is not None:
+            config["user"] = self.user
+            config["password"] = self.password.get_secret_value()
+        return config
+
+    def describe_hosts(self) -> str:
+        """The seeds as ``host:port,host:port``, for messages."""
+        return ",".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.hosts)
+
+
+def _describe(error: ValidationError, env_prefix: str) -> str:
+    """One line per invalid field, naming its variable; secrets are never echoed."""
+    lines = []
+    for detail in error.errors(include_url=False):
+        field = str(detail["loc"][0]) if detail["loc"] else ""
+        name = f"{env_prefix}{field.upper()}" if field else f"{env_prefix}* settings"
+        shown = f"={detail['input']!r}" if field and field != "password" else ""
+        lines.append(f"{name}{shown}: {detail['msg']}")
+    return "invalid Aerospike settings:\n  " + "\n  ".join(lines)

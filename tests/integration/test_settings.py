@@ -1,0 +1,190 @@
+"""AerospikeSettings: parsing from the environment, every bad value, and the client config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fastapi_aerospike import AerospikeSettings, AerospikeSettingsError
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AEROSPIKE_* variable or .env file from the machine leaks into these tests."""
+    for name in [n for n in os.environ if n.startswith("AEROSPIKE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_map_to_a_local_client_config() -> None:
+    config = AerospikeSettings.from_env().to_client_config()
+    assert config == {
+        "hosts": [("127.0.0.1", 3000)],
+        "runtime_workers": 2,
+        "max_concurrent_operations": 64,
+        "operation_queue_timeout_ms": 5000,
+        "max_conns_per_node": 256,
+        "min_conns_per_node": 0,
+        "idle_timeout": 55,
+        "socket_timeout": 1000,
+        "total_timeout": 2000,
+        "max_retries": 2,
+    }
+
+
+def test_every_variable_reaches_the_client_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {
+        "AEROSPIKE_HOSTS": "db1:3100, db2 ,[::1]:3200",
+        "AEROSPIKE_NAMESPACE": "prod",
+        "AEROSPIKE_CLUSTER_NAME": "east",
+        "AEROSPIKE_USER": "svc",
+        "AEROSPIKE_PASSWORD": "s3cret",
+        "AEROSPIKE_RUNTIME_WORKERS": "4",
+        "AEROSPIKE_MAX_CONCURRENT_OPERATIONS": "32",
+        "AEROSPIKE_OPERATION_QUEUE_TIMEOUT_MS": "250",
+        "AEROSPIKE_MAX_CONNS_PER_NODE": "300",
+        "AEROSPIKE_MIN_CONNS_PER_NODE": "10",
+        "AEROSPIKE_IDLE_TIMEOUT": "50",
+        "AEROSPIKE_SOCKET_TIMEOUT_MS": "3000",
+        "AEROSPIKE_TOTAL_TIMEOUT_MS": "9000",
+        "AEROSPIKE_MAX_RETRIES": "0",
+        "AEROSPIKE_CONNECT_TIMEOUT": "1.5",
+        "AEROSPIKE_CLOSE_TIMEOUT": "3",
+        "AEROSPIKE_READINESS_TIMEOUT": "0.2",
+        "AEROSPIKE_RETRY_AFTER": "7",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    settings = AerospikeSettings.from_env()
+
+    assert settings.to_client_config() == {
+        "hosts": [("db1", 3100), ("db2", 3000), ("::1", 3200)],
+        "cluster_name": "east",
+        "user": "svc",
+        "password": "s3cret",
+        "runtime_workers": 4,
+        "max_concurrent_operations": 32,
+        "operation_queue_timeout_ms": 250,
+        "max_conns_per_node": 300,
+        "min_conns_per_node": 10,
+        "idle_timeout": 50,
+        "socket_timeout": 3000,
+        "total_timeout": 9000,
+        "max_retries": 0,
+    }
+    assert settings.namespace == "prod"
+    assert (settings.connect_timeout, settings.close_timeout) == (1.5, 3.0)
+    assert (settings.readiness_timeout, settings.retry_after) == (0.2, 7)
+    assert settings.describe_hosts() == "db1:3100,db2:3000,[::1]:3200"
+
+
+def test_password_never_shows_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = AerospikeSettings(user="svc", password="hunter2")
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" not in str(settings)
+    assert "hunter2" not in settings.model_dump_json()
+
+    monkeypatch.setenv("AEROSPIKE_PASSWORD", "hunter2")
+    monkeypatch.setenv("AEROSPIKE_RUNTIME_WORKERS", "0")
+    with pytest.raises(AerospikeSettingsError) as raised:
+        AerospikeSettings.from_env()
+    assert "hunter2" not in str(raised.value)
+
+
+def test_dotenv_file_is_read_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("AEROSPIKE_HOSTS=fromfile:3001\nAEROSPIKE_NAMESPACE=filens\n")
+    monkeypatch.setenv("AEROSPIKE_NAMESPACE", "envns")
+
+    settings = AerospikeSettings.from_env()
+
+    assert settings.hosts == (("fromfile", 3001),)
+    assert settings.namespace == "envns"
+
+
+def test_another_prefix_reads_another_clusters_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AEROSPIKE_HOSTS", "main:3000")
+    monkeypatch.setenv("AEROSPIKE_ANALYTICS_HOSTS", "analytics:4000")
+
+    assert AerospikeSettings.from_env().hosts == (("main", 3000),)
+    analytics = AerospikeSettings.from_env(env_prefix="AEROSPIKE_ANALYTICS_")
+    assert analytics.hosts == (("analytics", 4000),)
+
+
+def test_keyword_values_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AEROSPIKE_HOSTS", "env:3000")
+    settings = AerospikeSettings.from_env(hosts=[("127.0.0.1", 4321)])
+    assert settings.hosts == (("127.0.0.1", 4321),)
+
+
+BAD_VALUES = [
+    ("AEROSPIKE_HOSTS", "", "no host given"),
+    ("AEROSPIKE_HOSTS", " , ", "no host given"),
+    ("AEROSPIKE_HOSTS", "db:port", "port 'port'"),
+    ("AEROSPIKE_HOSTS", "db:0", "1..65535"),
+    ("AEROSPIKE_HOSTS", "db:65536", "1..65535"),
+    ("AEROSPIKE_HOSTS", "db:-1", "1..65535"),
+    ("AEROSPIKE_HOSTS", ":3000", "no host name"),
+    ("AEROSPIKE_HOSTS", "::1:3000", "IPv6"),
+    ("AEROSPIKE_HOSTS", "[::1", "IPv6"),
+    ("AEROSPIKE_HOSTS", "[::1]3000", "IPv6"),
+    ("AEROSPIKE_NAMESPACE", "", "at least 1 character"),
+    ("AEROSPIKE_NAMESPACE", "n" * 32, "at most 31 characters"),
+    ("AEROSPIKE_CLUSTER_NAME", "", "at least 1 character"),
+    ("AEROSPIKE_USER", "", "at least 1 character"),
+    ("AEROSPIKE_RUNTIME_WORKERS", "0", "greater than or equal to 1"),
+    ("AEROSPIKE_RUNTIME_WORKERS", "65", "less than or equal to 64"),
+    ("AEROSPIKE_RUNTIME_WORKERS", "two", "valid integer"),
+    ("AEROSPIKE_MAX_CONCURRENT_OPERATIONS", "-1", "greater than or equal to 0"),
+    ("AEROSPIKE_MAX_CONCURRENT_OPERATIONS", "1.5", "valid integer"),
+    ("AEROSPIKE_OPERATION_QUEUE_TIMEOUT_MS", "0", "greater than or equal to 1"),
+    ("AEROSPIKE_OPERATION_QUEUE_TIMEOUT_MS", "600001", "less than or equal to 600000"),
+    ("AEROSPIKE_MAX_CONNS_PER_NODE", "0", "greater than or equal to 1"),
+    ("AEROSPIKE_MIN_CONNS_PER_NODE", "-1", "greater than or equal to 0"),
+    ("AEROSPIKE_IDLE_TIMEOUT", "0", "greater than or equal to 1"),
+    ("AEROSPIKE_SOCKET_TIMEOUT_MS", "-5", "greater than or equal to 0"),
+    ("AEROSPIKE_TOTAL_TIMEOUT_MS", "x", "valid integer"),
+    ("AEROSPIKE_MAX_RETRIES", "11", "less than or equal to 10"),
+    ("AEROSPIKE_CONNECT_TIMEOUT", "0", "greater than 0"),
+    ("AEROSPIKE_CONNECT_TIMEOUT", "soon", "valid number"),
+    ("AEROSPIKE_CLOSE_TIMEOUT", "-1", "greater than 0"),
+    ("AEROSPIKE_READINESS_TIMEOUT", "61", "less than or equal to 60"),
+    ("AEROSPIKE_RETRY_AFTER", "0", "greater than or equal to 1"),
+    ("AEROSPIKE_RETRY_AFTER", "0.5", "valid integer"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "reason"), BAD_VALUES)
+def test_a_bad_value_fails_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(AerospikeSettingsError) as raised:
+        AerospikeSettings.from_env()
+    message = str(raised.value)
+    assert f"{variable}=" in message
+    assert reason in message
+
+
+def test_min_connections_above_max_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AEROSPIKE_MIN_CONNS_PER_NODE", "20")
+    monkeypatch.setenv("AEROSPIKE_MAX_CONNS_PER_NODE", "10")
+    with pytest.raises(AerospikeSettingsError, match=r"min_conns_per_node \(20\) exceeds"):
+        AerospikeSettings.from_env()
+
+
+@pytest.mark.parametrize("variable", ["AEROSPIKE_USER", "AEROSPIKE_PASSWORD"])
+def test_user_and_password_go_together(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    monkeypatch.setenv(variable, "x")
+    with pytest.raises(AerospikeSettingsError, match="set both or neither"):
+        AerospikeSettings.from_env()
+
+
+def test_settings_are_immutable() -> None:
+    settings = AerospikeSettings()
+    with pytest.raises(ValueError, match="frozen"):
+        settings.namespace = "other"  # type: ignore[misc]
