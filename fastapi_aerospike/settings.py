@@ -211,7 +211,8 @@ class AerospikeSettings(BaseSettings):
         keyword ``values`` override the environment.
         """
         try:
-            return cls(_env_prefix=env_prefix, _env_file=env_file, **values)
+            sources: dict[str, Any] = {"_env_prefix": env_prefix, "_env_file": env_file}
+            return cls(**sources, **values)
         except ValidationError as error:
             raise AerospikeSettingsError(_describe(error, env_prefix)) from None
 
