@@ -4,14 +4,14 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 CARGO_FLAGS := --manifest-path native/Cargo.toml
 
-.PHONY: run devserver test lint check-rust test-rust test-python build venv
+.PHONY: run devserver test lint check-rust test-rust test-python docs build venv
 
 ## The main job: the embedded dev server (until the sample app lands).
 run: build
 	$(PY) -m aerospike_py.devserver
 
 ## Everything CI checks: lint, types, Rust checks and tests, Python tests.
-test: lint check-rust test-rust test-python
+test: lint check-rust test-rust test-python docs
 
 venv: $(VENV)/.installed
 
@@ -38,3 +38,7 @@ test-rust:
 
 test-python: build
 	$(BIN)/pytest -q
+
+## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
+docs: build
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q

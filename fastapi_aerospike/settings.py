@@ -145,10 +145,10 @@ class AerospikeSettings(BaseSettings):
     )
     connect_timeout: float = Field(
         default=5.0,
-        gt=0,
+        ge=0.001,
         le=300,
         description="Seconds the application waits for the cluster at startup before it "
-        "fails with a message naming the hosts.",
+        "fails with a message naming the hosts (also the client's connection timeout).",
     )
     close_timeout: float = Field(
         default=10.0,
@@ -220,6 +220,7 @@ class AerospikeSettings(BaseSettings):
         """The config dict for ``aerospike_py.AsyncClient``; the password is revealed only here."""
         config: dict[str, Any] = {
             "hosts": list(self.hosts),
+            "timeout": round(self.connect_timeout * 1000),
             "runtime_workers": self.runtime_workers,
             "max_concurrent_operations": self.max_concurrent_operations,
             "operation_queue_timeout_ms": self.operation_queue_timeout_ms,

@@ -22,6 +22,7 @@ def test_defaults_map_to_a_local_client_config() -> None:
     config = AerospikeSettings.from_env().to_client_config()
     assert config == {
         "hosts": [("127.0.0.1", 3000)],
+        "timeout": 5000,
         "runtime_workers": 2,
         "max_concurrent_operations": 64,
         "operation_queue_timeout_ms": 5000,
@@ -62,6 +63,7 @@ def test_every_variable_reaches_the_client_config(monkeypatch: pytest.MonkeyPatc
 
     assert settings.to_client_config() == {
         "hosts": [("db1", 3100), ("db2", 3000), ("::1", 3200)],
+        "timeout": 1500,
         "cluster_name": "east",
         "user": "svc",
         "password": "s3cret",
@@ -149,7 +151,7 @@ BAD_VALUES = [
     ("AEROSPIKE_SOCKET_TIMEOUT_MS", "-5", "greater than or equal to 0"),
     ("AEROSPIKE_TOTAL_TIMEOUT_MS", "x", "valid integer"),
     ("AEROSPIKE_MAX_RETRIES", "11", "less than or equal to 10"),
-    ("AEROSPIKE_CONNECT_TIMEOUT", "0", "greater than 0"),
+    ("AEROSPIKE_CONNECT_TIMEOUT", "0", "greater than or equal to 0.001"),
     ("AEROSPIKE_CONNECT_TIMEOUT", "soon", "valid number"),
     ("AEROSPIKE_CLOSE_TIMEOUT", "-1", "greater than 0"),
     ("AEROSPIKE_READINESS_TIMEOUT", "61", "less than or equal to 60"),
