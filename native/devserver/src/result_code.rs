@@ -9,6 +9,7 @@ pub const GENERATION_ERROR: ResultCode = 3;
 pub const PARAMETER_ERROR: ResultCode = 4;
 pub const KEY_EXISTS: ResultCode = 5;
 pub const BIN_EXISTS: ResultCode = 6;
+pub const OUT_OF_SPACE: ResultCode = 8;
 pub const TIMEOUT: ResultCode = 9;
 pub const PARTITION_UNAVAILABLE: ResultCode = 11;
 pub const BIN_TYPE_ERROR: ResultCode = 12;

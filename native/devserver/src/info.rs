@@ -1,0 +1,457 @@
+//! Info commands (proto type 1, §2): what clients ask to discover and tend the cluster, plus
+//! namespace and set statistics, truncate, and the secondary-index registry.
+//!
+//! A reply holds one `<command as received>\t<value>\n` line per command. Errors are values of the
+//! form `ERROR:<code>:<message>`; the C client fails a whole multi-command request on any of them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+
+use crate::cluster::{ClusterState, NodeIdentity};
+use crate::store::{IndexCollection, IndexDefinition, IndexValueType, Namespace, N_PARTITIONS};
+
+/// The server version reported by `build` (8.1 enables every modern client path).
+pub const BUILD: &str = "8.1.0.0";
+const EDITION: &str = "Aerospike Community Edition";
+const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;\
+    cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;\
+    replicas;replicas-all;replicas-master;replicas-max;truncate-namespace;udf";
+/// Commands answered for an empty request, as the real server answers a bare connection probe.
+const SUMMARY: [&str; 4] = ["node", "build", "version", "partition-generation"];
+
+/// Answers an info request body with the reply body.
+pub fn answer(request: &[u8], node: &NodeIdentity, cluster: &ClusterState) -> Vec<u8> {
+    let text = String::from_utf8_lossy(request);
+    let commands: Vec<&str> = text.split('\n').filter(|c| !c.is_empty()).collect();
+    let commands = if commands.is_empty() {
+        SUMMARY.to_vec()
+    } else {
+        commands
+    };
+    let mut out = String::new();
+    for command in commands {
+        let value = value_of(command, node, cluster);
+        // A tab or newline inside a value would break both clients' line parsing.
+        let value = value.replace(['\t', '\n'], " ");
+        let _ = writeln!(out, "{command}\t{value}");
+    }
+    out.into_bytes()
+}
+
+/// `name:k1=v1;k2=v2` parameters.
+fn params(command: &str) -> BTreeMap<&str, &str> {
+    command
+        .split_once(':')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
+fn error(code: u8, message: &str) -> String {
+    format!("ERROR:{code}:{message}")
+}
+
+fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> String {
+    let name_end = command.find([':', '/', ';']).unwrap_or(command.len());
+    let name = &command[..name_end];
+    let path: Vec<&str> = command.split('/').skip(1).collect();
+    let store = &cluster.store;
+    match name {
+        "node" => node.id.clone(),
+        "build" => BUILD.to_owned(),
+        "version" => format!("{EDITION} build {BUILD}"),
+        "edition" => EDITION.to_owned(),
+        "release" => format!(
+            "edition={EDITION};version={BUILD};os={};arch={};sha=devserver",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        ),
+        "cluster-name" => cluster.name.clone(),
+        "status" => "ok".to_owned(),
+        "features" => FEATURES.to_owned(),
+        "partitions" => N_PARTITIONS.to_string(),
+        "partition-generation" | "rebalance-generation" => {
+            cluster.partition_generation().to_string()
+        }
+        "peers-generation" => cluster.peers_generation().to_string(),
+        "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => {
+            peers(node, cluster)
+        }
+        "service-clear-std" | "service-clear-alt" => node.address.to_string(),
+        "service-tls-std" | "service-tls-alt" | "services" | "services-alumni"
+        | "services-alternate" => String::new(),
+        "replicas" | "replicas-all" => replicas(node, cluster, true),
+        "replicas-master" => replicas(node, cluster, false),
+        "rack-ids" => join(
+            store
+                .namespaces()
+                .iter()
+                .map(|ns| format!("{}:0", ns.name())),
+        ),
+        "user-agent-set" => "ok".to_owned(),
+        "namespaces" => join(store.namespaces().iter().map(|ns| ns.name().to_owned())),
+        "namespace" => match path.first().and_then(|n| store.namespace(n.as_bytes())) {
+            Some(ns) => namespace_stats(ns, cluster),
+            None => "type=unknown".to_owned(),
+        },
+        "sets" => sets(cluster, path.first().copied(), path.get(1).copied()),
+        "statistics" => statistics(cluster),
+        "truncate" => truncate(cluster, &params(command), false),
+        "truncate-namespace" => truncate(cluster, &params(command), true),
+        "sindex-create" => sindex_create(cluster, &params(command)),
+        "sindex-delete" => sindex_delete(cluster, &params(command)),
+        "sindex-exists" => sindex_exists(cluster, &params(command)),
+        "sindex-list" => sindex_list(cluster, params(command).get("namespace").copied()),
+        "sindex-stat" => {
+            let p = params(command);
+            sindex_stat(
+                cluster,
+                p.get("namespace").copied(),
+                p.get("indexname").copied(),
+            )
+        }
+        "sindex" => sindex_stat(cluster, path.first().copied(), path.get(1).copied()),
+        "query-show" => query_show(cluster, &params(command)),
+        _ => error(4, "unrecognized command"),
+    }
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(";")
+}
+
+/// `<generation>,<default port>,[<peer>,...]`, each peer `[<node id>,,[<host:port>]]`.
+fn peers(node: &NodeIdentity, cluster: &ClusterState) -> String {
+    let others: Vec<String> = cluster
+        .nodes()
+        .iter()
+        .filter(|peer| peer.id != node.id)
+        .map(|peer| format!("[{},,[{}]]", peer.id, peer.address))
+        .collect();
+    format!(
+        "{},{},[{}]",
+        cluster.peers_generation(),
+        node.address.port(),
+        others.join(",")
+    )
+}
+
+/// `<ns>:<regime>,<replica count>,<base64 bitmap of owned partitions>` per namespace.
+fn replicas(node: &NodeIdentity, cluster: &ClusterState, with_count: bool) -> String {
+    let mut bitmap = [0u8; N_PARTITIONS / 8];
+    for pid in 0..N_PARTITIONS {
+        if cluster.owner_of(pid).as_deref() == Some(node.id.as_str()) {
+            bitmap[pid >> 3] |= 0x80 >> (pid & 7);
+        }
+    }
+    let encoded = BASE64.encode(bitmap);
+    join(cluster.store.namespaces().iter().map(|ns| {
+        if with_count {
+            format!("{}:0,1,{encoded}", ns.name())
+        } else {
+            format!("{}:{encoded}", ns.name())
+        }
+    }))
+}
+
+fn namespace_stats(ns: &Namespace, cluster: &ClusterState) -> String {
+    let now = cluster.store.clock.now_void_secs();
+    let objects: usize = ns.set_stats(now).values().map(|(n, _)| n).sum();
+    let limit = ns.config.memory_limit.unwrap_or(0);
+    format!(
+        "ns_cluster_size={};objects={objects};tombstones=0;data_used_bytes={};\
+         replication-factor=1;default-ttl={};max-record-size={};storage-engine=memory;\
+         data-size={limit};nsup-period=120;strong-consistency=false;stop_writes=false",
+        cluster.nodes().len(),
+        ns.memory_used(),
+        ns.config.default_ttl,
+        ns.config.max_record_size,
+    )
+}
+
+fn sets(cluster: &ClusterState, only_ns: Option<&str>, only_set: Option<&str>) -> String {
+    let now = cluster.store.clock.now_void_secs();
+    let mut out = String::new();
+    for ns in cluster.store.namespaces() {
+        if only_ns.is_some_and(|n| n != ns.name()) {
+            continue;
+        }
+        for (set, (objects, bytes)) in ns.set_stats(now) {
+            let set = String::from_utf8_lossy(&set);
+            if set.is_empty() || only_set.is_some_and(|s| s != set) {
+                continue;
+            }
+            let _ = write!(
+                out,
+                "ns={}:set={set}:objects={objects}:tombstones=0:data_used_bytes={bytes}:\
+                 truncate_lut=0:sindexes=0:index_populating=false:truncating=false:\
+                 default-read-touch-ttl-pct=0:disable-eviction=false:enable-index=false:\
+                 stop-writes-count=0:stop-writes-size=0;",
+                ns.name()
+            );
+        }
+    }
+    out
+}
+
+fn statistics(cluster: &ClusterState) -> String {
+    let now = cluster.store.clock.now_void_secs();
+    let objects: usize = cluster
+        .store
+        .namespaces()
+        .iter()
+        .map(|ns| ns.set_stats(now).values().map(|(n, _)| n).sum::<usize>())
+        .sum();
+    format!(
+        "cluster_size={};cluster_integrity=true;objects={objects};uptime=0",
+        cluster.nodes().len()
+    )
+}
+
+/// `truncate:namespace=N;set=S[;lut=ns]` / `truncate-namespace:namespace=N[;lut=ns]`: deletes
+/// the records last updated before `lut` (before now when absent).
+fn truncate(
+    cluster: &ClusterState,
+    params: &BTreeMap<&str, &str>,
+    whole_namespace: bool,
+) -> String {
+    let Some(ns) = params
+        .get("namespace")
+        .and_then(|n| cluster.store.namespace(n.as_bytes()))
+    else {
+        return error(4, "namespace not found");
+    };
+    let set = match (whole_namespace, params.get("set")) {
+        (false, Some(set)) if !set.is_empty() => Some(set.as_bytes()),
+        (false, _) => return error(4, "set is required"),
+        (true, _) => None,
+    };
+    let now = cluster.store.clock.now_ns();
+    let before = match params.get("lut").map(|lut| lut.parse::<u64>()) {
+        None => now,
+        Some(Ok(lut)) if lut <= now => lut,
+        Some(Ok(_)) => return error(4, "lut is in the future"),
+        Some(Err(_)) => return error(4, "lut is not a number"),
+    };
+    ns.truncate(set, before);
+    "ok".to_owned()
+}
+
+fn parse_value_type(text: &str) -> Option<IndexValueType> {
+    match text.to_ascii_uppercase().as_str() {
+        "NUMERIC" | "INTEGER" => Some(IndexValueType::Numeric),
+        "STRING" => Some(IndexValueType::String),
+        "BLOB" => Some(IndexValueType::Blob),
+        "GEO2DSPHERE" => Some(IndexValueType::Geo2dSphere),
+        _ => None,
+    }
+}
+
+fn value_type_name(value_type: IndexValueType) -> &'static str {
+    match value_type {
+        IndexValueType::Numeric => "numeric",
+        IndexValueType::String => "string",
+        IndexValueType::Blob => "blob",
+        IndexValueType::Geo2dSphere => "geo2dsphere",
+    }
+}
+
+fn parse_collection(text: Option<&str>) -> Option<IndexCollection> {
+    match text.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("DEFAULT") => Some(IndexCollection::Default),
+        Some("LIST") => Some(IndexCollection::List),
+        Some("MAPKEYS") => Some(IndexCollection::MapKeys),
+        Some("MAPVALUES") => Some(IndexCollection::MapValues),
+        Some(_) => None,
+    }
+}
+
+fn collection_name(collection: IndexCollection) -> &'static str {
+    match collection {
+        IndexCollection::Default => "default",
+        IndexCollection::List => "list",
+        IndexCollection::MapKeys => "mapkeys",
+        IndexCollection::MapValues => "mapvalues",
+    }
+}
+
+/// The namespace named by `namespace=` (8.1 form) or `ns=` (older form).
+fn index_namespace<'c>(
+    cluster: &'c ClusterState,
+    params: &BTreeMap<&str, &str>,
+) -> Result<&'c Namespace, String> {
+    let name = params
+        .get("namespace")
+        .or_else(|| params.get("ns"))
+        .ok_or_else(|| error(4, "missing namespace"))?;
+    cluster
+        .store
+        .namespace(name.as_bytes())
+        .ok_or_else(|| error(4, "namespace not found"))
+}
+
+fn sindex_create(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let ns = match index_namespace(cluster, params) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let Some(name) = params.get("indexname").filter(|n| !n.is_empty()) else {
+        return error(4, "missing indexname");
+    };
+    // 8.1: `bin=B;type=T`; older servers: `indexdata=B,T`.
+    let (bin, value_type) = match (
+        params.get("bin"),
+        params.get("type"),
+        params.get("indexdata"),
+    ) {
+        (bin, Some(t), _) => (bin.copied(), *t),
+        (_, None, Some(data)) => match data.split_once(',') {
+            Some((bin, t)) => (Some(bin), t),
+            None => return error(4, "bad indexdata"),
+        },
+        _ => return error(4, "missing type"),
+    };
+    let Some(value_type) = parse_value_type(value_type) else {
+        return error(4, "bad type");
+    };
+    let Some(collection) = parse_collection(params.get("indextype").copied()) else {
+        return error(4, "bad indextype");
+    };
+    let expression = params.get("exp").map(|e| (*e).to_owned());
+    if bin.is_none() && expression.is_none() {
+        return error(4, "missing bin");
+    }
+    let definition = IndexDefinition {
+        name: (*name).to_owned(),
+        set: params
+            .get("set")
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_bytes().to_vec()),
+        bin: bin.map(|b| b.as_bytes().to_vec()),
+        value_type,
+        collection,
+        context: params.get("context").map(|c| (*c).to_owned()),
+        expression,
+    };
+    let mut indexes = ns.indexes();
+    match indexes.get(*name) {
+        Some(existing) if *existing == definition => "ok".to_owned(),
+        Some(_) => error(
+            200,
+            &format!("'{name}' already exists with different definition"),
+        ),
+        None => {
+            indexes.insert(definition.name.clone(), definition);
+            "ok".to_owned()
+        }
+    }
+}
+
+fn sindex_delete(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let ns = match index_namespace(cluster, params) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let name = params.get("indexname").copied().unwrap_or_default();
+    match ns.indexes().remove(name) {
+        Some(_) => "ok".to_owned(),
+        None => error(201, "index not found"),
+    }
+}
+
+fn sindex_exists(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let ns = match index_namespace(cluster, params) {
+        Ok(ns) => ns,
+        Err(e) => return e,
+    };
+    let name = params.get("indexname").copied().unwrap_or_default();
+    ns.indexes().contains_key(name).to_string()
+}
+
+fn sindex_list(cluster: &ClusterState, only_ns: Option<&str>) -> String {
+    let mut entries = Vec::new();
+    for ns in cluster.store.namespaces() {
+        if only_ns.is_some_and(|n| n != ns.name()) {
+            continue;
+        }
+        for index in ns.indexes().values() {
+            let text = |bytes: &Option<Vec<u8>>| {
+                bytes.as_ref().map_or("NULL".to_owned(), |b| {
+                    String::from_utf8_lossy(b).into_owned()
+                })
+            };
+            entries.push(format!(
+                "ns={}:indexname={}:set={}:bin={}:type={}:indextype={}:context={}:exp={}:state=RW",
+                ns.name(),
+                index.name,
+                text(&index.set),
+                text(&index.bin),
+                value_type_name(index.value_type),
+                collection_name(index.collection),
+                index.context.as_deref().unwrap_or("NULL"),
+                index.expression.as_deref().unwrap_or("NULL"),
+            ));
+        }
+    }
+    entries.join(";")
+}
+
+/// Index statistics; clients wait for `load_pct=100`. Entries count the records of the index's
+/// set whose bin holds a value of the index's type.
+fn sindex_stat(cluster: &ClusterState, ns: Option<&str>, index_name: Option<&str>) -> String {
+    let Some(ns) = ns.and_then(|n| cluster.store.namespace(n.as_bytes())) else {
+        return error(4, "namespace not found");
+    };
+    let Some(index) = index_name.and_then(|n| ns.indexes().get(n).cloned()) else {
+        return error(201, "index not found");
+    };
+    let now = cluster.store.clock.now_void_secs();
+    let mut entries = 0usize;
+    for pid in 0..N_PARTITIONS {
+        ns.for_each_live(pid, None, now, |_, record| {
+            let in_set = index.set.as_ref().is_none_or(|s| *s == record.set_name);
+            let value = index.bin.as_ref().and_then(|b| record.bin(b));
+            let matches = value.is_some_and(|v| {
+                matches!(
+                    (index.value_type, v.particle_type()),
+                    (IndexValueType::Numeric, 1)
+                        | (IndexValueType::String, 3)
+                        | (IndexValueType::Blob, 4)
+                        | (IndexValueType::Geo2dSphere, 23)
+                )
+            });
+            if in_set && matches {
+                entries += 1;
+            }
+            true
+        });
+    }
+    format!(
+        "entries={entries};used_bytes=0;entries_per_bval=1;entries_per_rec=1;load_pct=100;\
+         load_time=0;stat_gc_recs=0"
+    )
+}
+
+/// `query-show:id=<n>` (or `trid=`): background jobs finish before their reply is sent.
+fn query_show(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let id = params
+        .get("id")
+        .or_else(|| params.get("trid"))
+        .and_then(|id| id.parse::<u64>().ok());
+    match id.and_then(|id| cluster.store.job(id).map(|job| (id, job))) {
+        Some((id, job)) => {
+            let set = job.set.map(|s| format!(":set={s}")).unwrap_or_default();
+            format!(
+                "trid={id}:ns={}{set}:status=done(ok):job-progress=100.00:\
+                 recs-succeeded={}:recs-failed={}",
+                job.namespace, job.records_succeeded, job.records_failed
+            )
+        }
+        None => error(2, "job not found"),
+    }
+}
