@@ -42,3 +42,12 @@ pub fn unique_key(set: &str) -> Key {
     let n = NEXT.fetch_add(1, Ordering::Relaxed) as i64;
     Key::new(NAMESPACE, set, aerospike::Value::from(n)).expect("valid key")
 }
+
+/// The server result code of a failed command (panics on success or a client-side error, which
+/// would mean the server was never asked).
+pub fn server_rc<T: std::fmt::Debug>(result: aerospike::Result<T>) -> aerospike::ResultCode {
+    match result {
+        Err(aerospike::Error::ServerError(rc, _, _)) => rc,
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
