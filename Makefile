@@ -28,6 +28,7 @@ lint: build
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(PY) -m mypy.stubtest aerospike_py._native
 
 check-rust:
 	cargo fmt $(CARGO_FLAGS) --all --check

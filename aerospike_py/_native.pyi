@@ -1,9 +1,349 @@
+"""Type stubs of the native core (kept honest by ``mypy.stubtest aerospike_py._native``)."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Self, final
+
+import numpy as np
+
+from aerospike_py.numpy_batch import NumpyBatchRecords
+from aerospike_py.types import (
+    BatchRecord,
+    BatchRecords,
+    Bins,
+    ClientStats,
+    ExistsResult,
+    InfoNodeResult,
+    Key,
+    OperateOrderedResult,
+    Record,
+    UserKey,
+    WriteMeta,
+)
+
+_Policy = dict[str, Any] | None
+
+__all__ = [
+    "AsyncClient",
+    "AsyncQuery",
+    "BatchReadResult",
+    "Client",
+    "DevServer",
+    "Query",
+    "__version__",
+    "runtime_workers",
+]
+
 __version__: str
 
+def runtime_workers() -> int | None:
+    """Worker threads of this process's runtime; None before the first connect."""
+
+@final
+class BatchReadResult:
+    """Records of a batch read, kept in Rust until converted."""
+
+    @property
+    def batch_records(self) -> list[BatchRecord]:
+        """One BatchRecord per requested key, in order."""
+    def __len__(self) -> int: ...
+    def to_dict(self) -> dict[UserKey, Bins]:
+        """Bins of each found record by user key."""
+    def to_numpy(self, dtype: np.dtype[Any]) -> NumpyBatchRecords:
+        """A structured array of ``dtype``, filled without the GIL; see ``found``."""
+
+@final
+class Client:
+    """The blocking client: every call releases the GIL while Rust waits."""
+
+    def __new__(cls, config: dict[str, Any]) -> Self: ...
+    def is_connected(self) -> bool:
+        """True once connected (and in the process that created the client)."""
+    def get_node_names(self) -> list[str]:
+        """Names of the cluster nodes the client knows."""
+    def stats(self) -> ClientStats:
+        """Operation counters and latency histogram, read from atomics."""
+    def query(self, namespace: str, set_name: str) -> Query:
+        """A query (with ``where``) or scan (without) of one set."""
+    def connect(self) -> Client:
+        """Connects (starting the runtime on first use); returns the client."""
+    def close(self) -> None:
+        """Closes the connections."""
+    def __enter__(self) -> Client: ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool: ...
+    def put(
+        self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
+    ) -> None:
+        """Writes ``bins``; ``meta``: ttl, gen; ``policy``: exists, gen, key, durable_delete."""
+    def get(self, key: Key, policy: _Policy = None) -> Record:
+        """Reads a record; RecordNotFound when absent."""
+    def select(self, key: Key, bins: Sequence[str], policy: _Policy = None) -> Record:
+        """Reads only ``bins``."""
+    def exists(self, key: Key, policy: _Policy = None) -> ExistsResult:
+        """``meta`` is None when the record does not exist."""
+    def remove(self, key: Key, meta: WriteMeta | None = None, policy: _Policy = None) -> None:
+        """Deletes a record; RecordNotFound when absent."""
+    def touch(
+        self,
+        key: Key,
+        val: int | None = None,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> None:
+        """Resets the TTL (``val`` seconds, else ``meta``/policy ttl)."""
+    def append(
+        self,
+        key: Key,
+        bin: str,
+        val: str | bytes,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> None:
+        """Appends to a string or bytes bin."""
+    def prepend(
+        self,
+        key: Key,
+        bin: str,
+        val: str | bytes,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> None:
+        """Prepends to a string or bytes bin."""
+    def increment(
+        self,
+        key: Key,
+        bin: str,
+        offset: int | float,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> None:
+        """Adds ``offset`` to a numeric bin."""
+    def remove_bin(
+        self,
+        key: Key,
+        bin_names: Sequence[str],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> None:
+        """Removes bins from a record."""
+    def operate(
+        self,
+        key: Key,
+        ops: Sequence[dict[str, Any]],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Record:
+        """Applies operations in one round trip; ``bins`` holds the read results."""
+    def operate_ordered(
+        self,
+        key: Key,
+        ops: Sequence[dict[str, Any]],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> OperateOrderedResult:
+        """Like ``operate``, results as (bin, value) in operation order."""
+    def batch_read(
+        self, keys: Sequence[Key], bins: Sequence[str] | None = None, policy: _Policy = None
+    ) -> BatchReadResult:
+        """Reads many keys in one call (``bins=[]``: existence only)."""
+    def batch_write(
+        self,
+        records: Sequence[tuple[Key, Bins] | tuple[Key, Bins, WriteMeta]],
+        policy: _Policy = None,
+    ) -> BatchRecords:
+        """Writes per-record bins in one call."""
+    def batch_operate(
+        self, keys: Sequence[Key], ops: Sequence[dict[str, Any]], policy: _Policy = None
+    ) -> BatchRecords:
+        """Applies the same operations to many keys."""
+    def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> BatchRecords:
+        """Deletes many keys."""
+    def info_all(self, command: str, policy: _Policy = None) -> list[InfoNodeResult]:
+        """Sends an info command to every node."""
+    def info_random_node(self, command: str, policy: _Policy = None) -> str:
+        """Sends an info command to one node."""
+    def ping(self, policy: _Policy = None) -> bool:
+        """True when a node answers an info command."""
+    def truncate(
+        self, namespace: str, set_name: str, nanos: int = 0, policy: _Policy = None
+    ) -> None:
+        """Removes records of a set last updated before ``nanos`` (0: all)."""
+    def index_integer_create(
+        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+    ) -> None:
+        """Creates a numeric secondary index and waits until it is ready."""
+    def index_string_create(
+        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+    ) -> None:
+        """Creates a string secondary index and waits until it is ready."""
+    def index_remove(self, namespace: str, index_name: str, policy: _Policy = None) -> None:
+        """Drops a secondary index."""
+
+@final
+class AsyncClient:
+    """The asyncio client: every command returns an awaitable; cancelling it cancels the command."""
+
+    def __new__(cls, config: dict[str, Any]) -> Self: ...
+    def is_connected(self) -> bool:
+        """True once connected (and in the process that created the client)."""
+    def get_node_names(self) -> list[str]:
+        """Names of the cluster nodes the client knows."""
+    def stats(self) -> ClientStats:
+        """Operation counters and latency histogram, read from atomics."""
+    def query(self, namespace: str, set_name: str) -> AsyncQuery:
+        """A query (with ``where``) or scan (without) of one set."""
+    def connect(self) -> Awaitable[AsyncClient]:
+        """Connects (starting the runtime on first use); resolves to the client."""
+    def close(self) -> Awaitable[None]:
+        """Closes the connections."""
+    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    def __aexit__(self, exc_type: object, exc: object, tb: object) -> Awaitable[bool]: ...
+    def put(
+        self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Writes ``bins``; ``meta``: ttl, gen; ``policy``: exists, gen, key, durable_delete."""
+    def get(self, key: Key, policy: _Policy = None) -> Awaitable[Record]:
+        """Reads a record; RecordNotFound when absent."""
+    def select(self, key: Key, bins: Sequence[str], policy: _Policy = None) -> Awaitable[Record]:
+        """Reads only ``bins``."""
+    def exists(self, key: Key, policy: _Policy = None) -> Awaitable[ExistsResult]:
+        """``meta`` is None when the record does not exist."""
+    def remove(
+        self, key: Key, meta: WriteMeta | None = None, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Deletes a record; RecordNotFound when absent."""
+    def touch(
+        self,
+        key: Key,
+        val: int | None = None,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[None]:
+        """Resets the TTL (``val`` seconds, else ``meta``/policy ttl)."""
+    def append(
+        self,
+        key: Key,
+        bin: str,
+        val: str | bytes,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[None]:
+        """Appends to a string or bytes bin."""
+    def prepend(
+        self,
+        key: Key,
+        bin: str,
+        val: str | bytes,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[None]:
+        """Prepends to a string or bytes bin."""
+    def increment(
+        self,
+        key: Key,
+        bin: str,
+        offset: int | float,
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[None]:
+        """Adds ``offset`` to a numeric bin."""
+    def remove_bin(
+        self,
+        key: Key,
+        bin_names: Sequence[str],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[None]:
+        """Removes bins from a record."""
+    def operate(
+        self,
+        key: Key,
+        ops: Sequence[dict[str, Any]],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[Record]:
+        """Applies operations in one round trip; ``bins`` holds the read results."""
+    def operate_ordered(
+        self,
+        key: Key,
+        ops: Sequence[dict[str, Any]],
+        meta: WriteMeta | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[OperateOrderedResult]:
+        """Like ``operate``, results as (bin, value) in operation order."""
+    def batch_read(
+        self, keys: Sequence[Key], bins: Sequence[str] | None = None, policy: _Policy = None
+    ) -> Awaitable[BatchReadResult]:
+        """Reads many keys in one call (``bins=[]``: existence only)."""
+    def batch_write(
+        self,
+        records: Sequence[tuple[Key, Bins] | tuple[Key, Bins, WriteMeta]],
+        policy: _Policy = None,
+    ) -> Awaitable[BatchRecords]:
+        """Writes per-record bins in one call."""
+    def batch_operate(
+        self, keys: Sequence[Key], ops: Sequence[dict[str, Any]], policy: _Policy = None
+    ) -> Awaitable[BatchRecords]:
+        """Applies the same operations to many keys."""
+    def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> Awaitable[BatchRecords]:
+        """Deletes many keys."""
+    def info_all(self, command: str, policy: _Policy = None) -> Awaitable[list[InfoNodeResult]]:
+        """Sends an info command to every node."""
+    def info_random_node(self, command: str, policy: _Policy = None) -> Awaitable[str]:
+        """Sends an info command to one node."""
+    def ping(self, policy: _Policy = None) -> Awaitable[bool]:
+        """True when a node answers an info command."""
+    def truncate(
+        self, namespace: str, set_name: str, nanos: int = 0, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Removes records of a set last updated before ``nanos`` (0: all)."""
+    def index_integer_create(
+        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Creates a numeric secondary index and waits until it is ready."""
+    def index_string_create(
+        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Creates a string secondary index and waits until it is ready."""
+    def index_remove(
+        self, namespace: str, index_name: str, policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Drops a secondary index."""
+
+@final
+class Query:
+    """A query or scan; ``where`` adds a secondary-index predicate."""
+
+    def select(self, *bins: str) -> None:
+        """Reads only these bins."""
+    def where(self, predicate: tuple[Any, ...]) -> None:
+        """Filters with ``aerospike_py.predicates.equals`` or ``between``."""
+    def results(self, policy: _Policy = None) -> list[Record]:
+        """Every matching record."""
+    def foreach(self, callback: Callable[[Record], object], policy: _Policy = None) -> None:
+        """Calls ``callback`` per record; returning False stops early."""
+
+@final
+class AsyncQuery:
+    """A query or scan; ``where`` adds a secondary-index predicate."""
+
+    def select(self, *bins: str) -> None:
+        """Reads only these bins."""
+    def where(self, predicate: tuple[Any, ...]) -> None:
+        """Filters with ``aerospike_py.predicates.equals`` or ``between``."""
+    def results(self, policy: _Policy = None) -> Awaitable[list[Record]]:
+        """Every matching record."""
+    def foreach(
+        self, callback: Callable[[Record], object], policy: _Policy = None
+    ) -> Awaitable[None]:
+        """Calls ``callback`` per record; returning False stops early."""
+
+@final
 class DevServer:
-    def __init__(
-        self, host: str = ..., port: int = ..., nodes: int = ..., namespaces: list[str] = ...
-    ) -> None: ...
+    """The embedded dev server (see ``aerospike_py.devserver``)."""
+
+    def __new__(
+        cls, host: str = ..., port: int = ..., nodes: int = ..., namespaces: list[str] = ...
+    ) -> Self: ...
     @property
     def hosts(self) -> list[tuple[str, int]]: ...
     def start(self) -> None: ...

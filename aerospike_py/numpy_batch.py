@@ -1,0 +1,81 @@
+"""``batch_read(...).to_numpy(dtype)``: one structured-array row per requested key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from aerospike_py.types import UserKey
+
+__all__ = ["NumpyBatchRecords"]
+
+META_DTYPE = np.dtype([("gen", "<u4"), ("ttl", "<i8")])
+
+
+class NumpyBatchRecords:
+    """Rows in request order; a key that was not found keeps a zero row marked by ``found``.
+
+    ``batch_records`` has the caller's dtype, ``meta`` holds ``gen``/``ttl`` per row,
+    ``result_codes`` the per-key result code (0 found, 2 not found, ...), ``found`` the mask
+    of rows that hold a record. Bins absent from a found record stay zero.
+    """
+
+    batch_records: npt.NDArray[np.void]
+    meta: npt.NDArray[np.void]
+    result_codes: npt.NDArray[np.int32]
+    found: npt.NDArray[np.bool_]
+
+    def __init__(
+        self,
+        batch_records: npt.NDArray[np.void],
+        meta: npt.NDArray[np.void],
+        result_codes: npt.NDArray[np.int32],
+        keys: list[UserKey | None],
+    ) -> None:
+        self.batch_records = batch_records
+        self.meta = meta
+        self.result_codes = result_codes
+        self.found = result_codes == 0
+        self._rows = {key: row for row, key in enumerate(keys) if key is not None}
+
+    @classmethod
+    def _from_buffers(
+        cls,
+        dtype: np.dtype[Any],
+        rows: bytearray,
+        codes: bytes,
+        generations: bytes,
+        ttls: bytes,
+        keys: list[UserKey | None],
+    ) -> NumpyBatchRecords:
+        """Wraps the buffers the native core filled; ``rows`` is shared, not copied."""
+        count = len(keys)
+        meta = np.zeros(count, dtype=META_DTYPE)
+        meta["gen"] = np.frombuffer(generations, dtype="<u4")
+        meta["ttl"] = np.frombuffer(ttls, dtype="<i8")
+        return cls(
+            np.frombuffer(rows, dtype=dtype),
+            meta,
+            np.frombuffer(codes, dtype="<i4").copy(),
+            keys,
+        )
+
+    def get(self, key: UserKey) -> np.void:
+        """The row of ``key``; KeyError when it was not requested."""
+        row: np.void = self.batch_records[self._rows[key]]
+        return row
+
+    def __len__(self) -> int:
+        return len(self.batch_records)
+
+    def __iter__(self) -> Iterator[np.void]:
+        return iter(self.batch_records)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __repr__(self) -> str:
+        return f"NumpyBatchRecords({len(self)} rows, {int(self.found.sum())} found)"

@@ -1,0 +1,191 @@
+"""The shapes the client returns (named tuples) and accepts (typed dicts)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, SupportsIndex, TypedDict, overload
+
+__all__ = [
+    "AerospikeKey",
+    "BatchRecord",
+    "BatchRecords",
+    "BinTuple",
+    "Bins",
+    "ClientConfig",
+    "ClientStats",
+    "ExistsResult",
+    "InfoNodeResult",
+    "Key",
+    "OperateOrderedResult",
+    "Policies",
+    "Record",
+    "RecordMetadata",
+    "UserKey",
+    "WriteMeta",
+]
+
+UserKey = str | int | bytes
+"""The user part of a key."""
+
+Key = tuple[str, str, UserKey] | tuple[str, str, UserKey | None, bytes]
+"""``(namespace, set, user_key)``, or ``(namespace, set, None, digest)`` for a 20-byte digest."""
+
+Bins = dict[str, Any]
+"""Bin name to value."""
+
+
+class AerospikeKey(NamedTuple):
+    """The key of a returned record; ``user_key`` is None when only the digest is known."""
+
+    namespace: str
+    set_name: str
+    user_key: UserKey | None
+    digest: bytes
+
+
+class RecordMetadata(NamedTuple):
+    """Generation and remaining time to live in seconds (-1: never expires).
+
+    Reads both as attributes (``meta.gen``) and as a mapping (``meta["gen"]``).
+    """
+
+    gen: int
+    ttl: int
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[int, ...]: ...
+    @overload
+    def __getitem__(self, index: str) -> int: ...
+    def __getitem__(self, index: SupportsIndex | slice | str) -> int | tuple[int, ...]:
+        if isinstance(index, str):
+            if index not in self._fields:
+                raise KeyError(index)
+            value: int = getattr(self, index)
+            return value
+        return tuple.__getitem__(self, index)
+
+
+class Record(NamedTuple):
+    """A record as ``(key, meta, bins)``."""
+
+    key: AerospikeKey | None
+    meta: RecordMetadata | None
+    bins: Bins | None
+
+
+class ExistsResult(NamedTuple):
+    """``meta`` is None when the record does not exist."""
+
+    key: AerospikeKey | None
+    meta: RecordMetadata | None
+
+
+class BinTuple(NamedTuple):
+    """One result of ``operate_ordered``."""
+
+    name: str
+    value: Any
+
+
+class OperateOrderedResult(NamedTuple):
+    """``operate_ordered`` results in the order of the operations."""
+
+    key: AerospikeKey | None
+    meta: RecordMetadata | None
+    ordered_bins: list[BinTuple]
+
+
+class BatchRecord(NamedTuple):
+    """One key of a batch: ``result`` is its result code (0 ok, 2 not found, ...)."""
+
+    key: AerospikeKey | None
+    result: int
+    record: Record | None
+    in_doubt: bool = False
+
+
+class BatchRecords(NamedTuple):
+    """The outcome of ``batch_write``, ``batch_operate`` and ``batch_remove``."""
+
+    batch_records: list[BatchRecord]
+
+
+class InfoNodeResult(NamedTuple):
+    """One node's answer to an info command (``error_code`` 0 when it answered)."""
+
+    node_name: str
+    error_code: int
+    response: str
+
+
+class ClientStats(NamedTuple):
+    """Operation counters of one client, read from atomics (cheap enough for every scrape).
+
+    ``completed`` counts operations that returned a result, ``failed`` those that raised
+    (including record-level errors such as RecordNotFound, timeouts and cancellations);
+    ``rejected`` counts BackpressureErrors. Latency is measured from admission to completion;
+    ``latency_bucket_counts`` are per bucket (not cumulative), the last one is +Inf.
+    """
+
+    in_flight: int
+    queued: int
+    rejected: int
+    completed: int
+    failed: int
+    max_concurrent_operations: int
+    latency_bucket_bounds: tuple[float, ...]
+    latency_bucket_counts: tuple[int, ...]
+    latency_sum_seconds: float
+
+
+class WriteMeta(TypedDict, total=False):
+    """``meta`` of a write: ``ttl`` in seconds or a ``TTL_*`` constant, expected ``gen``."""
+
+    gen: int
+    ttl: int
+
+
+class Policies(TypedDict, total=False):
+    """Default policies per command family; each value is that family's policy dict."""
+
+    read: dict[str, Any]
+    write: dict[str, Any]
+    batch: dict[str, Any]
+    query: dict[str, Any]
+    scan: dict[str, Any]
+
+
+class ClientConfig(TypedDict, total=False):
+    """Every key ``Client``/``AsyncClient`` accept; any other key raises InvalidArgError.
+
+    Durations are milliseconds except ``idle_timeout`` (seconds, as the tuning guide uses it).
+    ``socket_timeout``, ``total_timeout``, ``max_retries``, ``sleep_between_retries`` and
+    ``send_key`` are defaults for every command; ``policies`` refines them per command family.
+    ``runtime_workers`` sizes the process-wide Tokio runtime when this client starts it; once
+    the runtime runs its size is fixed and a different value only emits a RuntimeWarning.
+    ``AEROSPIKE_RUNTIME_WORKERS`` is the fallback, then 2.
+    """
+
+    hosts: list[tuple[str, int]] | list[str]
+    cluster_name: str
+    user: str
+    password: str
+    timeout: int
+    idle_timeout: int
+    max_conns_per_node: int
+    min_conns_per_node: int
+    conn_pools_per_node: int
+    tend_interval: int
+    use_services_alternate: bool
+    max_error_rate: int
+    error_rate_window: int
+    max_concurrent_operations: int
+    operation_queue_timeout_ms: int
+    runtime_workers: int
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    send_key: bool
+    policies: Policies

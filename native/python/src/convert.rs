@@ -1,0 +1,324 @@
+//! Python values, keys and bins to the crate's types and back.
+
+use std::collections::HashMap;
+
+use aerospike::{Bin, FloatValue, Key, Record, Value};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
+};
+
+use crate::errors::invalid_arg;
+
+/// The longest bin name the server accepts, in bytes.
+const MAX_BIN_NAME_BYTES: usize = 15;
+const DIGEST_BYTES: usize = 20;
+
+pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = value.py();
+    if value.is_none() {
+        Ok(Value::Nil)
+    } else if let Ok(flag) = value.cast::<PyBool>() {
+        Ok(Value::Bool(flag.is_true()))
+    } else if value.is_instance_of::<PyInt>() {
+        value.extract::<i64>().map(Value::Int).map_err(|_| {
+            invalid_arg(
+                py,
+                format!("integer {value} does not fit in a signed 64-bit bin value"),
+            )
+        })
+    } else if let Ok(number) = value.cast::<PyFloat>() {
+        Ok(Value::Float(FloatValue::from(number.value())))
+    } else if let Ok(text) = value.cast::<PyString>() {
+        Ok(Value::String(text.to_str()?.to_owned()))
+    } else if let Ok(bytes) = value.cast::<PyBytes>() {
+        Ok(Value::Blob(bytes.as_bytes().to_vec()))
+    } else if let Ok(bytes) = value.cast::<PyByteArray>() {
+        Ok(Value::Blob(bytes.to_vec()))
+    } else if let Ok(list) = value.cast::<PyList>() {
+        list.iter()
+            .map(|item| value_from_py(&item))
+            .collect::<PyResult<_>>()
+            .map(Value::List)
+    } else if let Ok(tuple) = value.cast::<PyTuple>() {
+        tuple
+            .iter()
+            .map(|item| value_from_py(&item))
+            .collect::<PyResult<_>>()
+            .map(Value::List)
+    } else if let Ok(dict) = value.cast::<PyDict>() {
+        let mut map = HashMap::with_capacity(dict.len());
+        for (k, v) in dict.iter() {
+            map.insert(value_from_py(&k)?, value_from_py(&v)?);
+        }
+        Ok(Value::HashMap(map))
+    } else {
+        let type_name = value.get_type().name()?;
+        Err(invalid_arg(
+            py,
+            format!("unsupported value type {type_name} ({value:.80}): use None, bool, int, float, str, bytes, list or dict"),
+        ))
+    }
+}
+
+pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Nil | Value::Infinity | Value::Wildcard => py.None().into_bound(py),
+        Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
+        Value::Int(n) => n.into_pyobject(py)?.into_any(),
+        Value::Float(number) => f64::from(number).into_pyobject(py)?.into_any(),
+        Value::String(text) | Value::GeoJSON(text) => PyString::new(py, text).into_any(),
+        Value::Blob(bytes) | Value::HLL(bytes) => PyBytes::new(py, bytes).into_any(),
+        Value::List(items) | Value::MultiResult(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::HashMap(map) => map_to_py(py, map.iter())?,
+        Value::OrderedMap(map) => map_to_py(py, map.iter())?,
+        Value::KeyValueList(pairs) => map_to_py(py, pairs.iter().map(|(k, v)| (k, v)))?,
+    })
+}
+
+fn map_to_py<'py, 'v>(
+    py: Python<'py>,
+    entries: impl Iterator<Item = (&'v Value, &'v Value)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    for (k, v) in entries {
+        dict.set_item(map_key_to_py(py, k)?, value_to_py(py, v)?)?;
+    }
+    Ok(dict.into_any())
+}
+
+/// Map keys must be hashable in Python: a list key comes back as a tuple.
+fn map_key_to_py<'py>(py: Python<'py>, key: &Value) -> PyResult<Bound<'py, PyAny>> {
+    match key {
+        Value::List(items) => {
+            let converted = items
+                .iter()
+                .map(|item| map_key_to_py(py, item))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, converted)?.into_any())
+        }
+        other => value_to_py(py, other),
+    }
+}
+
+pub fn bin_name(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<String> {
+    let Ok(text) = name.cast::<PyString>() else {
+        return Err(invalid_arg(
+            py,
+            format!("bin name must be a str, got {name:.80}"),
+        ));
+    };
+    let text = text.to_str()?;
+    if text.len() > MAX_BIN_NAME_BYTES {
+        return Err(invalid_arg(
+            py,
+            format!(
+                "bin name {text:?} is {} bytes; Aerospike allows at most {MAX_BIN_NAME_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+pub fn bins_from_py(py: Python<'_>, bins: &Bound<'_, PyAny>) -> PyResult<Vec<Bin>> {
+    let Ok(dict) = bins.cast::<PyDict>() else {
+        return Err(invalid_arg(
+            py,
+            format!("bins must be a dict of bin name to value, got {bins:.80}"),
+        ));
+    };
+    dict.iter()
+        .map(|(name, value)| Ok(Bin::new(bin_name(py, &name)?, value_from_py(&value)?)))
+        .collect()
+}
+
+pub fn bin_names(py: Python<'_>, names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if names.is_instance_of::<PyString>() {
+        return Err(invalid_arg(
+            py,
+            format!("bins must be a list of bin names, got {names:.80}"),
+        ));
+    }
+    let Ok(iter) = names.try_iter() else {
+        return Err(invalid_arg(
+            py,
+            format!("bins must be a list of bin names, got {names:.80}"),
+        ));
+    };
+    iter.map(|name| bin_name(py, &name?)).collect()
+}
+
+/// `(namespace, set, user_key)` or `(namespace, set, user_key | None, digest)`.
+pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
+    let malformed = || {
+        invalid_arg(
+            py,
+            format!("key must be a tuple (namespace, set, user_key) or (namespace, set, user_key, digest), got {key:.120}"),
+        )
+    };
+    let tuple = key.cast::<PyTuple>().map_err(|_| malformed())?;
+    if !(3..=4).contains(&tuple.len()) {
+        return Err(malformed());
+    }
+    let namespace = tuple.get_item(0)?;
+    let namespace = namespace
+        .cast::<PyString>()
+        .map_err(|_| {
+            invalid_arg(
+                py,
+                format!("key namespace must be a str, got {namespace:.80}"),
+            )
+        })?
+        .to_str()?
+        .to_owned();
+    if namespace.is_empty() {
+        return Err(invalid_arg(
+            py,
+            format!("key namespace must not be empty in {key:.120}"),
+        ));
+    }
+    let set = tuple.get_item(1)?;
+    let set = if set.is_none() {
+        String::new()
+    } else {
+        set.cast::<PyString>()
+            .map_err(|_| invalid_arg(py, format!("key set must be a str or None, got {set:.80}")))?
+            .to_str()?
+            .to_owned()
+    };
+    let user_key = tuple.get_item(2)?;
+    let user_key = if user_key.is_none() {
+        None
+    } else {
+        Some(user_key_from_py(py, &user_key)?)
+    };
+    if tuple.len() == 4 {
+        let digest = tuple.get_item(3)?;
+        let digest: [u8; DIGEST_BYTES] = digest
+            .cast::<PyBytes>()
+            .ok()
+            .and_then(|bytes| bytes.as_bytes().try_into().ok())
+            .ok_or_else(|| {
+                invalid_arg(py, format!("key digest must be 20 bytes, got {digest:.80}"))
+            })?;
+        return Key::key_with_digest::<String>(namespace, Some(set), user_key, digest)
+            .map_err(|e| invalid_arg(py, e.to_string()));
+    }
+    let Some(user_key) = user_key else {
+        return Err(invalid_arg(
+            py,
+            format!("key {key:.120} has no user key and no digest"),
+        ));
+    };
+    Key::new(namespace, set, user_key).map_err(|e| invalid_arg(py, e.to_string()))
+}
+
+fn user_key_from_py(py: Python<'_>, user_key: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if user_key.is_instance_of::<PyBool>()
+        || !(user_key.is_instance_of::<PyInt>()
+            || user_key.is_instance_of::<PyString>()
+            || user_key.is_instance_of::<PyBytes>()
+            || user_key.is_instance_of::<PyByteArray>())
+    {
+        return Err(invalid_arg(
+            py,
+            format!("user key must be an int, str or bytes, got {user_key:.80}"),
+        ));
+    }
+    value_from_py(user_key)
+}
+
+pub fn keys_from_py(py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key>> {
+    let Ok(iter) = keys.try_iter() else {
+        return Err(invalid_arg(
+            py,
+            format!("keys must be a list of key tuples, got {keys:.80}"),
+        ));
+    };
+    iter.map(|key| key_from_py(py, &key?)).collect()
+}
+
+static KEY_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static META_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static RECORD_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+pub fn key_to_py<'py>(py: Python<'py>, key: &Key) -> PyResult<Bound<'py, PyAny>> {
+    let user_key = match &key.user_key {
+        Some(value) => value_to_py(py, value)?,
+        None => py.None().into_bound(py),
+    };
+    named(
+        py,
+        &KEY_TYPE,
+        "AerospikeKey",
+        (
+            key.namespace.as_str(),
+            key.set_name.as_str(),
+            user_key,
+            PyBytes::new(py, &key.digest),
+        ),
+    )
+}
+
+/// Remaining time to live in seconds; -1 when the record never expires.
+pub fn ttl_seconds(record: &Record) -> i64 {
+    record
+        .time_to_live()
+        .map_or(-1, |ttl| i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))
+}
+
+pub fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {
+    named(
+        py,
+        &META_TYPE,
+        "RecordMetadata",
+        (record.generation, ttl_seconds(record)),
+    )
+}
+
+pub fn bins_to_py<'py>(
+    py: Python<'py>,
+    bins: &HashMap<String, Value>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (name, value) in bins {
+        dict.set_item(name, value_to_py(py, value)?)?;
+    }
+    Ok(dict)
+}
+
+/// `Record(key, meta, bins)`; `key` is the requested key when the server did not echo one.
+pub fn record_to_py<'py>(
+    py: Python<'py>,
+    requested: Option<&Key>,
+    record: &Record,
+) -> PyResult<Bound<'py, PyAny>> {
+    let key = match requested.or(record.key.as_ref()) {
+        Some(key) => key_to_py(py, key)?,
+        None => py.None().into_bound(py),
+    };
+    named(
+        py,
+        &RECORD_TYPE,
+        "Record",
+        (key, meta_to_py(py, record)?, bins_to_py(py, &record.bins)?),
+    )
+}
+
+/// Builds one of the named tuples of `aerospike_py.types` (each type looked up once).
+pub fn named<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+    args: impl pyo3::call::PyCallArgs<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    cell.import(py, "aerospike_py.types", name)?.call1(args)
+}

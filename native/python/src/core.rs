@@ -1,0 +1,652 @@
+//! What `Client` and `AsyncClient` share: the parsed config, the connection, the backpressure
+//! gate, and one method per command that converts the Python arguments (GIL held) into a
+//! future that runs without the GIL.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use aerospike::{BatchOperation, BatchRecord, Bin, Bins, ResultCode, Value};
+use pyo3::exceptions::PyRuntimeWarning;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::config::{self, Config};
+use crate::convert::{bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, value_from_py};
+use crate::errors::{client_error, invalid_arg, Failure};
+use crate::gate::Gate;
+use crate::operations::operations_from_py;
+use crate::policy;
+use crate::reply::Reply;
+use crate::runtime::{ensure_same_process, runtime_for, ProcessRuntime};
+
+pub type Operation = Pin<Box<dyn Future<Output = Result<Reply, Failure>> + Send>>;
+
+/// A command ready to run: the runtime to run it on and the future itself.
+pub struct Job {
+    pub runtime: Arc<ProcessRuntime>,
+    pub future: Operation,
+}
+
+#[derive(Clone)]
+pub struct Session {
+    pub client: Arc<aerospike::Client>,
+    pub runtime: Arc<ProcessRuntime>,
+}
+
+pub struct Core {
+    pid: u32,
+    config: Config,
+    pub gate: Arc<Gate>,
+    session: RwLock<Option<Session>>,
+}
+
+impl Core {
+    pub fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let config = config::parse(py, config)?;
+        let gate = Arc::new(Gate::new(
+            config.max_concurrent_operations,
+            config.operation_queue_timeout_ms,
+        ));
+        Ok(Core {
+            pid: std::process::id(),
+            config,
+            gate,
+            session: RwLock::new(None),
+        })
+    }
+
+    fn check_process(&self, py: Python<'_>) -> PyResult<()> {
+        ensure_same_process(self.pid).map_err(|f| f.into_pyerr(py))
+    }
+
+    pub fn session(&self, py: Python<'_>) -> PyResult<Session> {
+        self.check_process(py)?;
+        let session = self.session.read().unwrap_or_else(PoisonError::into_inner);
+        session
+            .clone()
+            .ok_or_else(|| client_error(py, "the client is not connected: call connect() first"))
+    }
+
+    pub fn is_connected(&self) -> bool {
+        std::process::id() == self.pid
+            && self
+                .session
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .is_some_and(|s| s.client.is_connected())
+    }
+
+    /// The connect job; the runtime starts here (lazily) if it is not running yet.
+    pub fn connect(self: &Arc<Self>, py: Python<'_>) -> PyResult<Option<Job>> {
+        self.check_process(py)?;
+        if self.is_connected() {
+            return Ok(None);
+        }
+        let acquired = runtime_for(self.config.runtime_workers).map_err(|f| f.into_pyerr(py))?;
+        if let Some(requested) = acquired.ignored_request {
+            let message = format!(
+                "runtime_workers={requested} ignored: the process runtime already runs with {} workers",
+                acquired.runtime.workers
+            );
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                &std::ffi::CString::new(message)?,
+                1,
+            )?;
+        }
+        let runtime = acquired.runtime;
+        let core = self.clone();
+        let policy = self.config.client_policy.clone();
+        let hosts = self.config.hosts.clone();
+        let session_runtime = runtime.clone();
+        let future = Box::pin(async move {
+            let client = aerospike::Client::new(&policy, &hosts).await?;
+            let session = Session {
+                client: Arc::new(client),
+                runtime: session_runtime,
+            };
+            *core.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
+            Ok(Reply::Nothing)
+        });
+        Ok(Some(Job { runtime, future }))
+    }
+
+    pub fn close(&self, py: Python<'_>) -> PyResult<Option<Job>> {
+        self.check_process(py)?;
+        let taken = self
+            .session
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        Ok(taken.map(|session| {
+            let client = session.client;
+            Job {
+                runtime: session.runtime,
+                future: Box::pin(async move {
+                    client.close().await?;
+                    Ok(Reply::Nothing)
+                }),
+            }
+        }))
+    }
+
+    /// Wraps a command future in the backpressure gate.
+    pub fn job<F>(
+        &self,
+        py: Python<'_>,
+        command: impl FnOnce(Arc<aerospike::Client>) -> F,
+    ) -> PyResult<Job>
+    where
+        F: Future<Output = Result<Reply, Failure>> + Send + 'static,
+    {
+        let session = self.session(py)?;
+        let future = self.gate.clone().run(command(session.client));
+        Ok(Job {
+            runtime: session.runtime,
+            future: Box::pin(future),
+        })
+    }
+
+    pub fn put(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        bins: &Bound<'_, PyAny>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let bins = bins_from_py(py, bins)?;
+        let policy = policy::write(&self.config.defaults, policy, meta)?;
+        self.job(py, |client| async move {
+            client.put(&policy, &key, &bins).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn get(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        bins: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let bins = match bins {
+            Some(names) => Bins::Some(bin_names(py, names)?),
+            None => Bins::All,
+        };
+        let policy = policy::read(&self.config.defaults, policy)?;
+        self.job(py, |client| async move {
+            let record = client.get(&policy, &key, bins).await?;
+            Ok(Reply::Record { key, record })
+        })
+    }
+
+    pub fn exists(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let policy = policy::read(&self.config.defaults, policy)?;
+        self.job(py, |client| async move {
+            match client.get(&policy, &key, Bins::None).await {
+                Ok(record) => Ok(Reply::Exists {
+                    key,
+                    record: Some(record),
+                }),
+                Err(aerospike::Error::ServerError(ResultCode::KeyNotFoundError, _, _)) => {
+                    Ok(Reply::Exists { key, record: None })
+                }
+                Err(error) => Err(error.into()),
+            }
+        })
+    }
+
+    pub fn remove(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let policy = policy::write(&self.config.defaults, policy, meta)?;
+        self.job(py, |client| async move {
+            if client.delete(&policy, &key).await? {
+                Ok(Reply::Nothing)
+            } else {
+                Err(not_found())
+            }
+        })
+    }
+
+    pub fn touch(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let mut policy = policy::write(&self.config.defaults, policy, meta)?;
+        if let Some(ttl) = val.filter(|v| !v.is_none()) {
+            let meta = pyo3::types::PyDict::new(py);
+            meta.set_item("ttl", ttl)?;
+            policy = policy::write(&self.config.defaults, None, Some(meta.as_any()))?;
+        }
+        self.job(py, |client| async move {
+            client.touch(&policy, &key).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn modify(
+        &self,
+        py: Python<'_>,
+        kind: Modify,
+        key: &Bound<'_, PyAny>,
+        (bin, val): (&Bound<'_, PyAny>, &Bound<'_, PyAny>),
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let value = value_from_py(val)?;
+        let valid = match kind {
+            Modify::Append | Modify::Prepend => matches!(value, Value::String(_) | Value::Blob(_)),
+            Modify::Increment => matches!(value, Value::Int(_) | Value::Float(_)),
+        };
+        if !valid {
+            return Err(invalid_arg(
+                py,
+                format!("{} needs {}, got {val:.80}", kind.name(), kind.expects()),
+            ));
+        }
+        let bins = [Bin::new(bin_name(py, bin)?, value)];
+        let policy = policy::write(&self.config.defaults, policy, meta)?;
+        self.job(py, |client| async move {
+            match kind {
+                Modify::Append => client.append(&policy, &key, &bins).await?,
+                Modify::Prepend => client.prepend(&policy, &key, &bins).await?,
+                Modify::Increment => client.add(&policy, &key, &bins).await?,
+            }
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn remove_bin(
+        &self,
+        py: Python<'_>,
+        key: &Bound<'_, PyAny>,
+        names: &Bound<'_, PyAny>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let bins: Vec<Bin> = bin_names(py, names)?
+            .into_iter()
+            .map(|name| Bin::new(name, Value::Nil))
+            .collect();
+        let policy = policy::write(&self.config.defaults, policy, meta)?;
+        self.job(py, |client| async move {
+            client.put(&policy, &key, &bins).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn operate(
+        &self,
+        py: Python<'_>,
+        ordered: bool,
+        key: &Bound<'_, PyAny>,
+        list: &Bound<'_, PyAny>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let key = key_from_py(py, key)?;
+        let operations = operations_from_py(py, list)?;
+        if operations.is_empty() {
+            return Err(invalid_arg(py, "operate needs at least one operation"));
+        }
+        let order = if ordered {
+            read_bins_in_order(list)?
+        } else {
+            Vec::new()
+        };
+        let policy = policy::write(&self.config.defaults, policy, meta)?;
+        self.job(py, |client| async move {
+            let record = client.operate(&policy, &key, &operations).await?;
+            Ok(if ordered {
+                Reply::Ordered { key, record, order }
+            } else {
+                Reply::Record { key, record }
+            })
+        })
+    }
+
+    pub fn batch_read(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        bins: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let keys = keys_from_py(py, keys)?;
+        let bins = match bins {
+            Some(names) => {
+                let names = bin_names(py, names)?;
+                if names.is_empty() {
+                    Bins::None
+                } else {
+                    Bins::Some(names)
+                }
+            }
+            None => Bins::All,
+        };
+        let batch_policy = policy::batch(&self.config.defaults, policy)?;
+        let read_policy = policy::batch_read_policy(&self.config.defaults);
+        self.job(py, |client| async move {
+            let operations: Vec<BatchOperation> = keys
+                .into_iter()
+                .map(|key| BatchOperation::read(&read_policy, key, bins.clone()))
+                .collect();
+            let records = client.batch(&batch_policy, &operations).await?;
+            Ok(Reply::BatchRead(records))
+        })
+    }
+
+    pub fn batch_write(
+        &self,
+        py: Python<'_>,
+        records: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let parsed = policy::batch_write(&self.config.defaults, policy)?;
+        let wrong = |item: &Bound<'_, PyAny>| {
+            invalid_arg(py, format!("batch_write records must be (key, bins) or (key, bins, meta) tuples, got {item:.120}"))
+        };
+        let mut operations = Vec::new();
+        for item in records.try_iter().map_err(|_| wrong(records))? {
+            let item = item?;
+            let tuple = item
+                .cast::<pyo3::types::PyTuple>()
+                .map_err(|_| wrong(&item))?;
+            if !(2..=3).contains(&tuple.len()) {
+                return Err(wrong(&item));
+            }
+            let key = key_from_py(py, &tuple.get_item(0)?)?;
+            let bins = bins_from_py(py, &tuple.get_item(1)?)?;
+            let mut write = parsed.write.clone();
+            if tuple.len() == 3 {
+                let meta = tuple.get_item(2)?;
+                let single = policy::write(&self.config.defaults, None, Some(&meta))?;
+                write.expiration = single.expiration;
+                write.generation = single.generation;
+            }
+            let ops = bins.iter().map(aerospike::operations::put).collect();
+            operations.push(BatchOperation::write(&write, key, ops));
+        }
+        self.run_batch(py, parsed.batch, operations)
+    }
+
+    pub fn batch_operate(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        list: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let keys = keys_from_py(py, keys)?;
+        let ops = operations_from_py(py, list)?;
+        let parsed = policy::batch_write(&self.config.defaults, policy)?;
+        let operations = keys
+            .into_iter()
+            .map(|key| BatchOperation::write(&parsed.write, key, ops.clone()))
+            .collect();
+        self.run_batch(py, parsed.batch, operations)
+    }
+
+    pub fn batch_remove(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let keys = keys_from_py(py, keys)?;
+        let parsed = policy::batch_write(&self.config.defaults, policy)?;
+        let operations = keys
+            .into_iter()
+            .map(|key| BatchOperation::delete(&parsed.delete, key))
+            .collect();
+        self.run_batch(py, parsed.batch, operations)
+    }
+
+    fn run_batch(
+        &self,
+        py: Python<'_>,
+        policy: aerospike::BatchPolicy,
+        operations: Vec<BatchOperation>,
+    ) -> PyResult<Job> {
+        self.job(py, |client| async move {
+            let records: Vec<BatchRecord> = client.batch(&policy, &operations).await?;
+            Ok(Reply::BatchRecords(records))
+        })
+    }
+
+    pub fn info_all(
+        &self,
+        py: Python<'_>,
+        command: String,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            let mut answers = Vec::new();
+            for node in client.nodes() {
+                let answer = node.info(&admin, &[command.as_str()]).await;
+                answers.push(match answer {
+                    Ok(map) => (
+                        node.name().to_owned(),
+                        0,
+                        map.get(&command).cloned().unwrap_or_default(),
+                    ),
+                    Err(error) => (node.name().to_owned(), -1, error.to_string()),
+                });
+            }
+            Ok(Reply::Info(answers))
+        })
+    }
+
+    pub fn info_random_node(
+        &self,
+        py: Python<'_>,
+        command: String,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            let nodes = client.nodes();
+            let node = nodes
+                .get(usize::try_from(std::process::id()).unwrap_or(0) % nodes.len().max(1))
+                .cloned()
+                .ok_or_else(|| aerospike::Error::InvalidNode("no node in the cluster".into()))?;
+            let map = node.info(&admin, &[command.as_str()]).await?;
+            Ok(Reply::Text(map.get(&command).cloned().unwrap_or_default()))
+        })
+    }
+
+    /// True when a node answers the "build" info command within the policy's timeout.
+    pub fn ping(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            let Some(node) = client.nodes().into_iter().next() else {
+                return Ok(Reply::Flag(false));
+            };
+            Ok(Reply::Flag(node.info(&admin, &["build"]).await.is_ok()))
+        })
+    }
+
+    pub fn node_names(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        Ok(self.session(py)?.client.node_names())
+    }
+
+    pub fn truncate(
+        &self,
+        py: Python<'_>,
+        namespace: String,
+        set: String,
+        nanos: i64,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            client.truncate(&admin, &namespace, &set, nanos).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn index_create(
+        &self,
+        py: Python<'_>,
+        spec: IndexSpec,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            use aerospike::Task;
+            let task = client
+                .create_index_on_bin(
+                    &admin,
+                    &spec.namespace,
+                    &spec.set,
+                    &spec.bin,
+                    &spec.name,
+                    spec.kind,
+                    aerospike::CollectionIndexType::Default,
+                    None,
+                )
+                .await?;
+            task.wait_till_complete(None).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn index_remove(
+        &self,
+        py: Python<'_>,
+        namespace: String,
+        name: String,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
+        let admin = admin_policy(policy)?;
+        self.job(py, |client| async move {
+            use aerospike::Task;
+            let task = client.drop_index(&admin, &namespace, "", &name).await?;
+            task.wait_till_complete(None).await?;
+            Ok(Reply::Nothing)
+        })
+    }
+
+    pub fn defaults(&self) -> &policy::Defaults {
+        &self.config.defaults
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        let session = self
+            .session
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(session) = session else { return };
+        if std::process::id() == self.pid {
+            let client = session.client;
+            session
+                .runtime
+                .tokio
+                .spawn(async move { client.close().await });
+        } else {
+            // Inherited through fork: the threads behind it are gone, so it must not be touched.
+            std::mem::forget(session);
+        }
+    }
+}
+
+pub struct IndexSpec {
+    pub namespace: String,
+    pub set: String,
+    pub bin: String,
+    pub name: String,
+    pub kind: aerospike::IndexType,
+}
+
+#[derive(Clone, Copy)]
+pub enum Modify {
+    Append,
+    Prepend,
+    Increment,
+}
+
+impl Modify {
+    fn name(self) -> &'static str {
+        match self {
+            Modify::Append => "append",
+            Modify::Prepend => "prepend",
+            Modify::Increment => "increment",
+        }
+    }
+
+    fn expects(self) -> &'static str {
+        match self {
+            Modify::Append | Modify::Prepend => "a str or bytes value",
+            Modify::Increment => "an int or float offset",
+        }
+    }
+}
+
+fn not_found() -> Failure {
+    Failure::Aerospike(aerospike::Error::ServerError(
+        ResultCode::KeyNotFoundError,
+        false,
+        String::new(),
+    ))
+}
+
+fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::AdminPolicy> {
+    let mut admin = aerospike::AdminPolicy::default();
+    crate::fields::for_each_entry("policy", policy, |entry| {
+        match entry.key {
+            "timeout" => admin.timeout = entry.u32()?,
+            _ => return Err(entry.unknown(&["timeout"])),
+        }
+        Ok(())
+    })?;
+    Ok(admin)
+}
+
+/// The bins read by an operation list, in order, for `operate_ordered`.
+fn read_bins_in_order(list: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut order = Vec::new();
+    for op in list.try_iter()? {
+        let op = op?;
+        let Ok(dict) = op.cast::<pyo3::types::PyDict>() else {
+            continue;
+        };
+        if let Some(bin) = dict.get_item("bin")? {
+            if let Ok(name) = bin.cast::<PyString>() {
+                let name = name.to_str()?.to_owned();
+                if !order.contains(&name) {
+                    order.push(name);
+                }
+            }
+        }
+    }
+    Ok(order)
+}

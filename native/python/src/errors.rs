@@ -1,0 +1,149 @@
+//! Every failure of the native core, and its mapping onto `aerospike_py.exceptions`.
+
+use std::any::Any;
+
+use aerospike::ResultCode;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyModule;
+
+/// Client-side result codes, as the C client numbers them.
+const CODE_CLIENT: i32 = -1;
+const CODE_PARAM: i32 = -2;
+const CODE_NO_MORE_CONNECTIONS: i32 = -7;
+const CODE_INVALID_NODE: i32 = -8;
+const CODE_CONNECTION: i32 = -10;
+const CODE_TIMEOUT: i32 = 9;
+
+/// A failure carried out of a future; it becomes a Python exception once the GIL is held.
+#[derive(Debug)]
+pub enum Failure {
+    Aerospike(aerospike::Error),
+    Backpressure { limit: usize, waited_ms: f64 },
+    InvalidArg(String),
+    Client(String),
+}
+
+impl From<aerospike::Error> for Failure {
+    fn from(error: aerospike::Error) -> Self {
+        Failure::Aerospike(error)
+    }
+}
+
+impl Failure {
+    /// The failure for a panic caught at the boundary: the interpreter must survive it.
+    pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Failure::Client(format!("internal error in the native client: {text}"))
+    }
+
+    pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        let raised = match self {
+            Failure::Backpressure { limit, waited_ms } => {
+                let message = format!(
+                    "no operation slot free: {limit} operations in flight \
+                     (max_concurrent_operations), waited {waited_ms:.1} ms"
+                );
+                exception_class(py, "BackpressureError")
+                    .and_then(|cls| cls.call1((message, limit, waited_ms)))
+            }
+            other => {
+                let (class, message, code, in_doubt) = other.classify();
+                exception_class(py, class).and_then(|cls| cls.call1((message, code, in_doubt)))
+            }
+        };
+        match raised {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(import_failure) => import_failure,
+        }
+    }
+
+    /// (exception class name, message, result code, in doubt)
+    fn classify(self) -> (&'static str, String, Option<i32>, bool) {
+        match self {
+            Failure::InvalidArg(message) => ("InvalidArgError", message, Some(CODE_PARAM), false),
+            Failure::Client(message) => ("ClientError", message, Some(CODE_CLIENT), false),
+            Failure::Backpressure { .. } => unreachable!("handled by into_pyerr"),
+            Failure::Aerospike(error) => classify_aerospike(&error, error.to_string()),
+        }
+    }
+}
+
+fn classify_aerospike(
+    error: &aerospike::Error,
+    message: String,
+) -> (&'static str, String, Option<i32>, bool) {
+    use aerospike::Error as E;
+    match error {
+        E::ServerError(code, in_doubt, _)
+        | E::BatchError(_, code, in_doubt, _)
+        | E::BatchLastError(_, code, in_doubt, _) => {
+            let number = result_code_number(*code);
+            (class_for_code(number), message, Some(number), *in_doubt)
+        }
+        E::Timeout(_) => ("AerospikeTimeoutError", message, Some(CODE_TIMEOUT), true),
+        E::Connection(_) | E::Io(_) | E::MaxErrorRate(_) => {
+            ("ClusterError", message, Some(CODE_CONNECTION), false)
+        }
+        E::InvalidNode(_) => ("ClusterError", message, Some(CODE_INVALID_NODE), false),
+        E::NoMoreConnections => (
+            "ClusterError",
+            message,
+            Some(CODE_NO_MORE_CONNECTIONS),
+            false,
+        ),
+        E::InvalidArgument(_) => ("InvalidArgError", message, Some(CODE_PARAM), false),
+        E::Chain(_, inner) => classify_aerospike(inner, message),
+        _ => ("ClientError", message, Some(CODE_CLIENT), false),
+    }
+}
+
+/// The wire number of a result code (the crate only converts the other way).
+pub fn result_code_number(code: ResultCode) -> i32 {
+    (0..=u8::MAX)
+        .find(|n| ResultCode::from(*n) == code)
+        .map_or(CODE_CLIENT, i32::from)
+}
+
+fn class_for_code(code: i32) -> &'static str {
+    match code {
+        2 => "RecordNotFound",
+        3 => "RecordGenerationError",
+        5 => "RecordExistsError",
+        6 => "BinExistsError",
+        9 => "AerospikeTimeoutError",
+        12 => "BinTypeError",
+        13 => "RecordTooBig",
+        17 => "BinNotFound",
+        21 => "BinNameError",
+        27 => "FilteredOut",
+        200 => "IndexFoundError",
+        201 => "IndexNotFound",
+        202..=206 => "AerospikeIndexError",
+        210..=215 => "QueryError",
+        _ => "ServerError",
+    }
+}
+
+static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let module = EXCEPTIONS.get_or_try_init(py, || {
+        py.import("aerospike_py.exceptions").map(Bound::unbind)
+    })?;
+    module.bind(py).getattr(name)
+}
+
+/// An `InvalidArgError` raised directly from argument conversion (the GIL is held there).
+pub fn invalid_arg(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    Failure::InvalidArg(message.into()).into_pyerr(py)
+}
+
+/// A `ClientError` raised directly (wrong state, wrong process).
+pub fn client_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    Failure::Client(message.into()).into_pyerr(py)
+}

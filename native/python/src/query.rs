@@ -1,0 +1,215 @@
+//! `client.query(namespace, set)`: secondary-index predicates (`where`), bin selection, partition
+//! filters and scans (a query without a predicate reads every record of the set).
+
+use std::sync::Arc;
+
+use aerospike::query::Filter;
+use aerospike::{Bins, PartitionFilter, Statement, Value};
+use futures::StreamExt;
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+use crate::client::shield;
+use crate::convert::{bin_name, value_from_py};
+use crate::core::{Core, Job};
+use crate::errors::invalid_arg;
+use crate::policy;
+use crate::reply::Reply;
+
+/// Total partitions of an Aerospike namespace.
+const PARTITIONS: i64 = 4096;
+
+struct Spec {
+    namespace: String,
+    set: String,
+    bins: Option<Vec<String>>,
+    filter: Option<Filter>,
+}
+
+impl Spec {
+    fn job(
+        &self,
+        py: Python<'_>,
+        core: &Core,
+        policy: Option<&Bound<'_, PyAny>>,
+        callback: Option<Py<PyAny>>,
+    ) -> PyResult<Job> {
+        let base = if self.filter.is_some() {
+            &core.defaults().query
+        } else {
+            &core.defaults().scan
+        };
+        let (query_policy, partitions) = policy::query(base, policy)?;
+        let partitions = match partitions {
+            Some(filter) => partition_filter(py, &filter)?,
+            None => PartitionFilter::all(),
+        };
+        let bins = self.bins.clone().map_or(Bins::All, Bins::Some);
+        let mut statement = Statement::new(&self.namespace, &self.set, bins);
+        if let Some(filter) = &self.filter {
+            statement.add_filter(filter.clone());
+        }
+        core.job(py, move |client| async move {
+            let recordset = client.query(&query_policy, partitions, statement).await?;
+            let mut stream = recordset.into_stream();
+            let mut records = Vec::new();
+            while let Some(record) = stream.next().await {
+                records.push(record?);
+            }
+            Ok(match callback {
+                Some(callback) => Reply::Foreach { records, callback },
+                None => Reply::Records(records),
+            })
+        })
+    }
+
+    fn select(&mut self, py: Python<'_>, bins: &Bound<'_, PyTuple>) -> PyResult<()> {
+        self.bins = Some(
+            bins.iter()
+                .map(|name| bin_name(py, &name))
+                .collect::<PyResult<_>>()?,
+        );
+        Ok(())
+    }
+
+    fn where_(&mut self, py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.filter = Some(filter_from_py(py, predicate)?);
+        Ok(())
+    }
+}
+
+/// `("equals", bin, value)` or `("between", bin, low, high)`, as `aerospike_py.predicates` builds.
+fn filter_from_py(py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<Filter> {
+    let wrong = || {
+        invalid_arg(py, format!("unsupported predicate {predicate:.120}: use aerospike_py.predicates.equals or between"))
+    };
+    let tuple = predicate.cast::<PyTuple>().map_err(|_| wrong())?;
+    if tuple.len() < 3 {
+        return Err(wrong());
+    }
+    let kind = tuple.get_item(0)?;
+    let kind = kind
+        .cast::<PyString>()
+        .map_err(|_| wrong())?
+        .to_str()?
+        .to_owned();
+    let bin = bin_name(py, &tuple.get_item(1)?)?;
+    match (kind.as_str(), tuple.len()) {
+        ("equals", 3) => match value_from_py(&tuple.get_item(2)?)? {
+            Value::Int(n) => Ok(Filter::equal(&bin, n)),
+            Value::String(text) => Ok(Filter::equal(&bin, text)),
+            _ => Err(invalid_arg(
+                py,
+                format!("equals predicate on {bin:?} needs an int or str value"),
+            )),
+        },
+        ("between", 4) => {
+            let low: i64 = tuple.get_item(2)?.extract().map_err(|_| wrong())?;
+            let high: i64 = tuple.get_item(3)?.extract().map_err(|_| wrong())?;
+            Ok(Filter::range(&bin, low, high))
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// A `PartitionFilter` (its `begin` and `count`) as built by `aerospike_py.partition_filter_*`.
+fn partition_filter(py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<PartitionFilter> {
+    let wrong = || {
+        invalid_arg(
+            py,
+            format!(
+                "partition_filter must come from aerospike_py.partition_filter_*, got {filter:.80}"
+            ),
+        )
+    };
+    let begin: i64 = filter
+        .getattr("begin")
+        .and_then(|b| b.extract())
+        .map_err(|_| wrong())?;
+    let count: i64 = filter
+        .getattr("count")
+        .and_then(|c| c.extract())
+        .map_err(|_| wrong())?;
+    if begin < 0 || count < 1 || begin + count > PARTITIONS {
+        return Err(invalid_arg(
+            py,
+            format!("partition filter begin={begin} count={count} is outside 0..{PARTITIONS}"),
+        ));
+    }
+    Ok(PartitionFilter::by_range(
+        usize::try_from(begin).unwrap_or(0),
+        usize::try_from(count).unwrap_or(1),
+    ))
+}
+
+macro_rules! query_class {
+    ($class:ident, $run:path, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(module = "aerospike_py._native")]
+        pub struct $class {
+            core: Arc<Core>,
+            spec: Spec,
+        }
+
+        impl $class {
+            pub fn new(core: Arc<Core>, namespace: String, set: String) -> Self {
+                $class {
+                    core,
+                    spec: Spec {
+                        namespace,
+                        set,
+                        bins: None,
+                        filter: None,
+                    },
+                }
+            }
+        }
+
+        #[pymethods]
+        impl $class {
+            #[pyo3(signature = (*bins))]
+            fn select(&mut self, py: Python<'_>, bins: &Bound<'_, PyTuple>) -> PyResult<()> {
+                self.spec.select(py, bins)
+            }
+
+            #[pyo3(name = "where")]
+            fn where_(&mut self, py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<()> {
+                self.spec.where_(py, predicate)
+            }
+
+            #[pyo3(signature = (policy=None))]
+            fn results<'py>(
+                &self,
+                py: Python<'py>,
+                policy: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || {
+                    $run(py, self.spec.job(py, &self.core, policy, None)?)
+                })
+            }
+
+            #[pyo3(signature = (callback, policy=None))]
+            fn foreach<'py>(
+                &self,
+                py: Python<'py>,
+                callback: Py<PyAny>,
+                policy: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || {
+                    $run(py, self.spec.job(py, &self.core, policy, Some(callback))?)
+                })
+            }
+        }
+    };
+}
+
+query_class!(
+    Query,
+    crate::client::run_blocking,
+    "A query or scan run by the blocking client."
+);
+query_class!(
+    AsyncQuery,
+    crate::client::run_async,
+    "A query or scan run by the asyncio client."
+);

@@ -1,0 +1,148 @@
+//! What a command returns, held in Rust until the GIL is available to build Python objects.
+
+use aerospike::{BatchRecord, Key, Record};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyType};
+
+use crate::batch::BatchReadResult;
+use crate::bridge::IntoPython;
+use crate::convert::{key_to_py, meta_to_py, named, record_to_py, value_to_py};
+use crate::errors::result_code_number;
+
+pub enum Reply {
+    Nothing,
+    Flag(bool),
+    Object(Py<PyAny>),
+    Record {
+        key: Key,
+        record: Record,
+    },
+    Exists {
+        key: Key,
+        record: Option<Record>,
+    },
+    Ordered {
+        key: Key,
+        record: Record,
+        order: Vec<String>,
+    },
+    BatchRead(Vec<BatchRecord>),
+    BatchRecords(Vec<BatchRecord>),
+    Records(Vec<Record>),
+    /// Records handed one by one to a callback; a callback returning False stops early.
+    Foreach {
+        records: Vec<Record>,
+        callback: Py<PyAny>,
+    },
+    Info(Vec<(String, i32, String)>),
+    Text(String),
+}
+
+static EXISTS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ORDERED_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BIN_TUPLE_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BATCH_RECORD_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BATCH_RECORDS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INFO_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+impl IntoPython for Reply {
+    fn into_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        match self {
+            Reply::Nothing => Ok(py.None().into_bound(py)),
+            Reply::Flag(flag) => Ok(pyo3::types::PyBool::new(py, flag).to_owned().into_any()),
+            Reply::Object(object) => Ok(object.into_bound(py)),
+            Reply::Record { key, record } => record_to_py(py, Some(&key), &record),
+            Reply::Exists { key, record } => {
+                let meta = match &record {
+                    Some(record) => meta_to_py(py, record)?,
+                    None => py.None().into_bound(py),
+                };
+                named(
+                    py,
+                    &EXISTS_TYPE,
+                    "ExistsResult",
+                    (key_to_py(py, &key)?, meta),
+                )
+            }
+            Reply::Ordered { key, record, order } => {
+                let bins = PyList::empty(py);
+                for name in order {
+                    if let Some(value) = record.bins.get(&name) {
+                        bins.append(named(
+                            py,
+                            &BIN_TUPLE_TYPE,
+                            "BinTuple",
+                            (name.as_str(), value_to_py(py, value)?),
+                        )?)?;
+                    }
+                }
+                named(
+                    py,
+                    &ORDERED_TYPE,
+                    "OperateOrderedResult",
+                    (key_to_py(py, &key)?, meta_to_py(py, &record)?, bins),
+                )
+            }
+            Reply::BatchRead(records) => {
+                Ok(Bound::new(py, BatchReadResult::new(records))?.into_any())
+            }
+            Reply::BatchRecords(records) => {
+                let list = batch_records_to_py(py, &records)?;
+                named(py, &BATCH_RECORDS_TYPE, "BatchRecords", (list,))
+            }
+            Reply::Records(records) => {
+                let list = PyList::empty(py);
+                for record in &records {
+                    list.append(record_to_py(py, None, record)?)?;
+                }
+                Ok(list.into_any())
+            }
+            Reply::Foreach { records, callback } => {
+                let callback = callback.bind(py);
+                for record in &records {
+                    let answer = callback.call1((record_to_py(py, None, record)?,))?;
+                    if answer.is(pyo3::types::PyBool::new(py, false)) {
+                        break;
+                    }
+                }
+                Ok(py.None().into_bound(py))
+            }
+            Reply::Info(answers) => {
+                let list = PyList::empty(py);
+                for (node, code, response) in answers {
+                    list.append(named(
+                        py,
+                        &INFO_TYPE,
+                        "InfoNodeResult",
+                        (node, code, response),
+                    )?)?;
+                }
+                Ok(list.into_any())
+            }
+            Reply::Text(text) => Ok(pyo3::types::PyString::new(py, &text).into_any()),
+        }
+    }
+}
+
+/// `BatchRecord(key, result, record, in_doubt)` for every key, in request order.
+pub fn batch_records_to_py<'py>(
+    py: Python<'py>,
+    records: &[BatchRecord],
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for batch in records {
+        let code = batch.result_code.map_or(0, result_code_number);
+        let record = match &batch.record {
+            Some(record) => record_to_py(py, Some(&batch.key), record)?,
+            None => py.None().into_bound(py),
+        };
+        list.append(named(
+            py,
+            &BATCH_RECORD_TYPE,
+            "BatchRecord",
+            (key_to_py(py, &batch.key)?, code, record, batch.in_doubt),
+        )?)?;
+    }
+    Ok(list)
+}

@@ -1,0 +1,114 @@
+"""Config and argument checking: every mistake raises InvalidArgError naming the value.
+
+These run without a server: arguments are checked before anything is sent.
+"""
+
+from typing import Any
+
+import pytest
+
+import aerospike_py
+from aerospike_py import InvalidArgError
+
+HOSTS = [("127.0.0.1", 3000)]
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"hosts": HOSTS, "policies_typo": 1}, "policies_typo"),
+        ({"hosts": HOSTS, "max_conns_per_node": "many"}, "max_conns_per_node"),
+        ({"hosts": HOSTS, "max_concurrent_operations": -1}, "max_concurrent_operations"),
+        ({"hosts": HOSTS, "send_key": 1}, "send_key"),
+        ({"hosts": HOSTS, "runtime_workers": 0}, "runtime_workers"),
+        ({"hosts": HOSTS, "policies": {"reed": {}}}, "reed"),
+        ({"hosts": HOSTS, "policies": {"read": {"total_timeout": "1s"}}}, "total_timeout"),
+        ({"hosts": HOSTS, "policies": {"write": {"exists": 9}}}, "exists"),
+        ({"hosts": "127.0.0.1:3000"}, "hosts"),
+        ({"hosts": [("127.0.0.1", "port")]}, "hosts"),
+        ({}, "hosts"),
+        ({"hosts": HOSTS, "user": "admin"}, "password"),
+        ({"hosts": HOSTS, "min_conns_per_node": 10, "max_conns_per_node": 5}, "min_conns_per_node"),
+    ],
+)
+def test_bad_config_names_the_key(config: dict[str, Any], named: str) -> None:
+    with pytest.raises(InvalidArgError, match=named):
+        aerospike_py.Client(config)
+
+
+def test_documented_keys_are_accepted() -> None:
+    config: aerospike_py.ClientConfig = {
+        "hosts": [("127.0.0.1", 3000), "localhost:3100"],
+        "cluster_name": "dev",
+        "timeout": 1000,
+        "idle_timeout": 55,
+        "max_conns_per_node": 300,
+        "min_conns_per_node": 10,
+        "conn_pools_per_node": 1,
+        "tend_interval": 1000,
+        "use_services_alternate": False,
+        "max_error_rate": 100,
+        "error_rate_window": 1,
+        "max_concurrent_operations": 64,
+        "operation_queue_timeout_ms": 5000,
+        "runtime_workers": 2,
+        "socket_timeout": 1000,
+        "total_timeout": 2000,
+        "max_retries": 2,
+        "sleep_between_retries": 0,
+        "send_key": True,
+        "policies": {
+            "read": {"total_timeout": 500, "replica": aerospike_py.POLICY_REPLICA_SEQUENCE},
+            "write": {"key": aerospike_py.POLICY_KEY_SEND, "durable_delete": False},
+            "batch": {"allow_inline": True},
+            "query": {"max_records": 10},
+            "scan": {"records_per_second": 0},
+        },
+    }
+    client = aerospike_py.Client(dict(config))
+    assert not client.is_connected()
+    assert client.stats().max_concurrent_operations == 64
+
+
+def test_nothing_starts_at_import_or_construction() -> None:
+    aerospike_py.Client({"hosts": HOSTS})
+    aerospike_py.AsyncClient({"hosts": HOSTS})
+    assert aerospike_py.runtime_workers() is None or aerospike_py.runtime_workers() >= 1
+
+
+def test_commands_before_connect_raise_client_error() -> None:
+    client = aerospike_py.Client({"hosts": HOSTS})
+    with pytest.raises(aerospike_py.ClientError, match="not connected"):
+        client.get(("test", "demo", 1))
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda c: c.get(["test", "demo", 1]), "key must be a tuple"),
+        (lambda c: c.get(("test", "demo")), "key must be a tuple"),
+        (lambda c: c.get((1, "demo", 1)), "namespace"),
+        (lambda c: c.get(("test", "demo", 1.5)), "1.5"),
+        (lambda c: c.get(("test", "demo", None, b"short")), "digest"),
+        (lambda c: c.put(("test", "demo", 1), {"a_bin_name_too_long": 1}), "a_bin_name_too_long"),
+        (lambda c: c.put(("test", "demo", 1), {"b": object()}), "object"),
+        (lambda c: c.put(("test", "demo", 1), {"b": 2**70}), str(2**70)),
+        (lambda c: c.put(("test", "demo", 1), [1]), "bins must be a dict"),
+        (lambda c: c.put(("test", "demo", 1), {"b": 1}, policy={"ttl": "1h"}), "ttl"),
+        (lambda c: c.put(("test", "demo", 1), {"b": 1}, policy={"colour": 1}), "colour"),
+        (lambda c: c.put(("test", "demo", 1), {"b": 1}, meta={"ttl": -9}), "ttl"),
+        (lambda c: c.get(("test", "demo", 1), policy=[1]), "policy must be a dict"),
+        (lambda c: c.increment(("test", "demo", 1), "n", "1"), "increment"),
+        (lambda c: c.operate(("test", "demo", 1), [{"op": 99, "bin": "b"}]), "99"),
+        (lambda c: c.operate(("test", "demo", 1), [{"op": "list_nope", "bin": "b"}]), "list_nope"),
+        (
+            lambda c: c.get(("test", "demo", 1), policy={"filter_expression": {"expr": "zz"}}),
+            "zz",
+        ),
+        (lambda c: c.batch_read([("test", "demo", 1), "k"]), "key must be a tuple"),
+    ],
+)
+def test_bad_arguments_name_the_value(call: Any, named: str) -> None:
+    client = aerospike_py.Client({"hosts": HOSTS})
+    with pytest.raises(InvalidArgError, match=named):
+        call(client)

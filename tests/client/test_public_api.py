@@ -1,0 +1,66 @@
+"""The exported surface is deliberate: adding or removing a name must show up here."""
+
+import subprocess
+import sys
+
+import aerospike_py
+
+EXPECTED_CLASSES_AND_FUNCTIONS = {
+    "AerospikeError", "AerospikeIndexError", "AerospikeKey", "AerospikeTimeoutError",
+    "AsyncClient", "AsyncQuery", "BackpressureError", "BatchReadResult", "BatchRecord",
+    "BatchRecords", "BinExistsError", "BinNameError", "BinNotFound", "BinTuple", "BinTypeError",
+    "Client", "ClientConfig", "ClientError", "ClientStats", "ClusterError", "ExistsResult",
+    "FilteredOut", "IndexFoundError", "IndexNotFound", "InfoNodeResult", "InvalidArgError", "Key",
+    "NumpyBatchRecords", "OperateOrderedResult", "PartitionFilter", "Query", "QueryError",
+    "Record", "RecordError", "RecordExistsError", "RecordGenerationError", "RecordMetadata",
+    "RecordNotFound", "RecordTooBig", "ServerError", "__version__", "client", "exceptions", "exp",
+    "list_operations", "map_operations", "partition_filter_all", "partition_filter_by_id",
+    "partition_filter_by_range", "predicates", "runtime_workers",
+}  # fmt: skip
+CONSTANT_PREFIXES = ("INDEX_", "LIST_", "MAP_", "OPERATOR_", "POLICY_", "TTL_", "PARTITIONS")
+
+
+def test_all_is_pinned() -> None:
+    exported = set(aerospike_py.__all__)
+    constants = {name for name in exported if name.startswith(CONSTANT_PREFIXES)}
+    assert exported - constants == EXPECTED_CLASSES_AND_FUNCTIONS
+    assert len(constants) == 68
+    assert all(hasattr(aerospike_py, name) for name in exported)
+
+
+def test_ttl_and_operator_constants_match_aerospike_py() -> None:
+    assert (
+        aerospike_py.TTL_NAMESPACE_DEFAULT,
+        aerospike_py.TTL_NEVER_EXPIRE,
+        aerospike_py.TTL_DONT_UPDATE,
+        aerospike_py.TTL_CLIENT_DEFAULT,
+    ) == (0, -1, -2, -3)
+    assert (aerospike_py.OPERATOR_READ, aerospike_py.OPERATOR_WRITE) == (1, 2)
+
+
+def test_import_starts_no_runtime_and_no_thread() -> None:
+    code = (
+        "import threading, aerospike_py as a\n"
+        "a.AsyncClient({'hosts': [('127.0.0.1', 3000)]})\n"
+        "print(a.runtime_workers(), threading.active_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    workers, threads = out.stdout.split()
+    assert workers == "None"
+    assert threads == "1"
+    # numpy (imported by aerospike_py) may start BLAS threads; the client must add none.
+    count = "import os, numpy{}; print(len(os.listdir('/proc/self/task')))"
+    baseline = subprocess.run(
+        [sys.executable, "-c", count.format("")], capture_output=True, text=True, check=True
+    )
+    with_client = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            count.format(", aerospike_py; aerospike_py.Client({'hosts': ['h:1']})"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert with_client.stdout == baseline.stdout
