@@ -1,0 +1,222 @@
+"""Backpressure, cancellation and the fork guard: the guarantees a web service relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+import aerospike_py
+from aerospike_py import BackpressureError
+from tests.client.stall import StallingRelay
+
+NS = "test"
+
+
+async def test_in_flight_never_exceeds_the_cap_and_excess_is_rejected(
+    config: dict[str, Any], set_name: str
+) -> None:
+    capped = {**config, "max_concurrent_operations": 2, "operation_queue_timeout_ms": 1}
+    keys = [(NS, set_name, i) for i in range(64)]
+    async with aerospike_py.AsyncClient(capped) as client:
+        peak = 0
+        done = False
+
+        async def watch() -> None:
+            nonlocal peak
+            while not done:
+                peak = max(peak, client.stats().in_flight)
+                await asyncio.sleep(0)
+
+        watcher = asyncio.create_task(watch())
+        outcomes = await asyncio.gather(
+            *(client.put(key, {"blob": b"x" * 50_000}) for key in keys), return_exceptions=True
+        )
+        done = True
+        await watcher
+        stats = client.stats()
+    rejected = [o for o in outcomes if isinstance(o, BackpressureError)]
+    assert len(rejected) + outcomes.count(None) == len(keys)
+    assert rejected, "64 writes through two slots with a 1 ms queue must reject some"
+    assert all(e.limit == 2 and e.waited_ms >= 1 for e in rejected)
+    assert peak <= 2
+    assert stats.rejected == len(rejected)
+    assert stats.completed == outcomes.count(None)
+    assert (stats.in_flight, stats.queued, stats.max_concurrent_operations) == (0, 0, 2)
+
+
+async def test_a_stalled_slot_rejects_with_the_time_waited(
+    aerospike_hosts: list[tuple[str, int]], set_name: str
+) -> None:
+    async with StallingRelay(aerospike_hosts[0]) as relay:
+        config = {
+            "hosts": [relay.host],
+            "max_concurrent_operations": 1,
+            "operation_queue_timeout_ms": 50,
+            "total_timeout": 10_000,
+        }
+        async with aerospike_py.AsyncClient(config) as client:
+            relay.hold()
+            stalled = asyncio.ensure_future(client.put((NS, set_name, "a"), {"v": 1}))
+            await wait_until(lambda: client.stats().in_flight == 1)
+            with pytest.raises(BackpressureError) as raised:
+                await client.get((NS, set_name, "a"))
+            assert raised.value.limit == 1
+            assert raised.value.waited_ms >= 50
+            relay.release()
+            await stalled
+            assert (await client.get((NS, set_name, "a"))).bins == {"v": 1}
+
+
+def test_sync_backpressure_from_threads(
+    aerospike_hosts: list[tuple[str, int]], set_name: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = {
+        "hosts": aerospike_hosts,
+        "max_concurrent_operations": 1,
+        "operation_queue_timeout_ms": 1,
+    }
+    with aerospike_py.Client(config) as client, ThreadPoolExecutor(8) as pool:
+        futures = [
+            pool.submit(client.put, (NS, set_name, i), {"blob": b"x" * 50_000}) for i in range(64)
+        ]
+        errors = [f.exception() for f in futures]
+        assert any(isinstance(e, BackpressureError) for e in errors)
+        assert all(e is None or isinstance(e, BackpressureError) for e in errors)
+        assert client.stats().in_flight == 0
+
+
+async def test_cancelling_frees_the_slot(
+    aerospike_hosts: list[tuple[str, int]], set_name: str
+) -> None:
+    async with StallingRelay(aerospike_hosts[0]) as relay:
+        config = {
+            "hosts": [relay.host],
+            "max_concurrent_operations": 1,
+            "operation_queue_timeout_ms": 10_000,
+            "total_timeout": 10_000,
+        }
+        async with aerospike_py.AsyncClient(config) as client:
+            await client.put((NS, set_name, "k"), {"v": 1})
+            relay.hold()
+            running = asyncio.ensure_future(client.get((NS, set_name, "k")))
+            queued = asyncio.ensure_future(client.get((NS, set_name, "k")))
+            await wait_until(lambda: (client.stats().in_flight, client.stats().queued) == (1, 1))
+            queued.cancel()
+            running.cancel()
+            for task in (queued, running):
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            await wait_until(lambda: (client.stats().in_flight, client.stats().queued) == (0, 0))
+            # Only the command that was in flight counts as failed; the queued one never ran.
+            assert client.stats().failed == 1
+            relay.release()
+            # The freed slot serves the next command at once (the queue would wait 10 s).
+            record = await asyncio.wait_for(client.get((NS, set_name, "k")), timeout=5)
+            assert record.bins == {"v": 1}
+
+
+async def wait_until(condition: Any) -> None:
+    """Polls ``condition`` on the event loop; fails the test after five seconds."""
+    for _ in range(2500):
+        if condition():
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("condition not reached in time")
+
+
+FORK_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    import aerospike_py
+
+    hosts = [tuple(h) for h in json.loads(sys.argv[1])]
+    parent = aerospike_py.Client({"hosts": hosts}).connect()
+    parent.put(("test", "fork", "k"), {"v": 1})
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        report = {}
+        try:
+            parent.get(("test", "fork", "k"))
+            report["inherited"] = "worked"
+        except aerospike_py.ClientError as error:
+            report["inherited"] = str(error)
+        child = aerospike_py.Client({"hosts": hosts}).connect()
+        report["new_client"] = child.get(("test", "fork", "k")).bins
+        report["child_runtime"] = aerospike_py.runtime_workers()
+        child.close()
+        os.write(write, json.dumps(report).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    report = json.loads(os.read(read, 65536))
+    report["parent_after"] = parent.get(("test", "fork", "k")).bins
+    print(json.dumps(report))
+    """
+)
+
+
+def test_fork_guard(aerospike_hosts: list[tuple[str, int]]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT, json.dumps(aerospike_hosts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(out.stdout)
+    assert "created in process" in report["inherited"]
+    assert report["new_client"] == {"v": 1}
+    assert report["child_runtime"] == 2
+    assert report["parent_after"] == {"v": 1}
+
+
+def test_runtime_workers_config_applies_to_a_fresh_process(
+    aerospike_hosts: list[tuple[str, int]],
+) -> None:
+    code = (
+        "import json, sys, warnings, aerospike_py\n"
+        "hosts = [tuple(h) for h in json.loads(sys.argv[1])]\n"
+        "aerospike_py.Client({'hosts': hosts, 'runtime_workers': 3}).connect()\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    aerospike_py.Client({'hosts': hosts, 'runtime_workers': 5}).connect()\n"
+        "print(aerospike_py.runtime_workers(), len(caught))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(aerospike_hosts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.split() == ["3", "1"]
+
+
+def test_env_var_sizes_the_runtime(aerospike_hosts: list[tuple[str, int]]) -> None:
+    import os
+
+    code = (
+        "import json, sys, aerospike_py\n"
+        "hosts = [tuple(h) for h in json.loads(sys.argv[1])]\n"
+        "aerospike_py.Client({'hosts': hosts}).connect()\n"
+        "print(aerospike_py.runtime_workers())\n"
+    )
+    env = {**os.environ, "AEROSPIKE_RUNTIME_WORKERS": "4"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(aerospike_hosts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    assert out.stdout.strip() == "4"
