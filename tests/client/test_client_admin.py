@@ -1,0 +1,54 @@
+"""Info commands, truncate and secondary-index management over TCP."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+import aerospike_py
+
+NS = "test"
+
+
+def test_info_all_answers_from_every_node(client: aerospike_py.Client) -> None:
+    answers = client.info_all("namespaces")
+    assert [a.node_name for a in answers] == client.get_node_names()
+    assert all(a.error_code == 0 and NS in a.response.split(";") for a in answers)
+
+
+def test_info_random_node(client: aerospike_py.Client) -> None:
+    assert NS in client.info_random_node("namespaces").split(";")
+
+
+async def test_async_info(async_client: aerospike_py.AsyncClient) -> None:
+    answers = await async_client.info_all("build")
+    assert answers
+    assert answers[0].response
+    assert await async_client.ping()
+
+
+def test_truncate_removes_the_set(client: aerospike_py.Client, set_name: str) -> None:
+    other = set_name + "x"
+    for i in range(5):
+        client.put((NS, set_name, i), {"v": i})
+    client.put((NS, other, 0), {"v": 0})
+    client.truncate(NS, set_name)
+    time.sleep(0.05)
+    assert all(client.exists((NS, set_name, i)).meta is None for i in range(5))
+    assert client.get((NS, other, 0)).bins == {"v": 0}
+
+
+def test_index_create_and_remove(client: aerospike_py.Client, set_name: str) -> None:
+    name = "idx_" + uuid.uuid4().hex[:8]
+    client.index_integer_create(NS, set_name, "age", name)
+    client.index_integer_create(NS, set_name, "age", name)  # the same definition again: a no-op
+    with pytest.raises(aerospike_py.IndexFoundError) as raised:
+        client.index_integer_create(NS, set_name, "height", name)
+    assert raised.value.result_code == 200
+    assert name in client.info_random_node(f"sindex-list:ns={NS}")
+    client.index_remove(NS, name)
+    string_index = name + "s"
+    client.index_string_create(NS, set_name, "name", string_index)
+    client.index_remove(NS, string_index)
