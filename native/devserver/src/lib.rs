@@ -6,6 +6,7 @@
 //!
 //! Start one with [`Cluster::start`] on a Tokio runtime; [`Cluster::addresses`] lists the nodes.
 
+pub mod cdt;
 pub mod cluster;
 pub mod command;
 pub mod info;
