@@ -89,6 +89,11 @@ impl Call {
     }
 }
 
+/// Parses a flat `[type, value, …]` context array (also used by CALL expressions).
+pub fn parse_context(items: Vec<Value>) -> Result<Vec<Step>, ResultCode> {
+    context::parse(items)
+}
+
 /// CDT_READ: `None` when the bin is missing or the op reports nothing.
 pub fn read(bin: Option<&Value>, payload: &[u8]) -> Result<Option<Value>, ResultCode> {
     let call = Call::parse(payload)?;
