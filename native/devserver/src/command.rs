@@ -3,6 +3,8 @@
 //! [`execute`] is a function of a parsed request and the store, independent of any socket, so a
 //! batch row runs exactly like the single-record command it describes.
 
+use crate::data_ops::{self, EntryRules};
+use crate::exp::{self, Expr};
 use crate::message::{field, info1, info2, info3, op, Message, Op, Reply, ReplyBin};
 use crate::message::{INFO4_TRANSACTION, MAX_BIN_NAME_LEN};
 use crate::result_code::*;
@@ -75,22 +77,18 @@ impl<'s> Target<'s> {
     }
 }
 
-/// A request's filter expression. Expressions are not evaluated yet, so a request that carries
-/// one is refused rather than run unfiltered.
-enum Filter {}
+/// A request's filter expression (field 43); malformed is `PARAMETER_ERROR`.
+type Filter = Expr;
 
 fn parse_filter(msg: &Message<'_>) -> Result<Option<Filter>, ResultCode> {
-    match msg.field(field::FILTER_EXP) {
-        None => Ok(None),
-        Some(_) => Err(PARAMETER_ERROR),
-    }
+    msg.field(field::FILTER_EXP).map(Expr::parse).transpose()
 }
 
 /// Whether an existing record passes the request's filter (`FILTERED_OUT` otherwise).
-fn check_filter(filter: Option<&Filter>, _record: &LiveRecord<'_>) -> Result<(), ResultCode> {
+fn check_filter(filter: Option<&Filter>, record: &LiveRecord<'_>) -> Result<(), ResultCode> {
     match filter {
-        None => Ok(()),
-        Some(filter) => match *filter {},
+        Some(filter) if !exp::filter_passes(filter, record) => Err(FILTERED_OUT),
+        _ => Ok(()),
     }
 }
 
@@ -159,8 +157,12 @@ fn read(
     if reads_everything && !no_bin_data {
         push_all_bins(record, &mut bins);
     } else if !no_bin_data {
+        let rules = EntryRules {
+            in_write: false,
+            respond_all,
+        };
         for request_op in &msg.ops {
-            read_op(request_op, record, get_all, respond_all, &mut bins)?;
+            read_op(request_op, &view, get_all, rules, &mut bins)?;
         }
     }
     Ok(Reply {
@@ -181,12 +183,13 @@ fn push_all_bins(record: &Record, out: &mut Vec<ReplyBin>) {
 /// Applies one op that produces values (the only kind a read transaction allows).
 fn read_op(
     request_op: &Op<'_>,
-    record: &Record,
+    view: &LiveRecord<'_>,
     get_all: bool,
-    respond_all: bool,
+    rules: EntryRules,
     out: &mut Vec<ReplyBin>,
 ) -> Result<(), ResultCode> {
     check_bin_name(request_op)?;
+    let record = view.record;
     match request_op.kind {
         op::READ if request_op.name.is_empty() => {
             if get_all {
@@ -198,12 +201,13 @@ fn read_op(
             push_bin(
                 request_op.name,
                 record.bin(request_op.name),
-                respond_all,
+                rules.respond_all,
                 out,
             );
             Ok(())
         }
-        // CDT, expression, bit and HLL reads are wired in by their own modules.
+        op::CDT_READ | op::EXP_READ => data_ops::read(request_op, view, rules, out),
+        // Bit and HLL reads are wired in by their own modules.
         _ => Err(PARAMETER_ERROR),
     }
 }
@@ -421,7 +425,7 @@ fn write(
             ..Record::default()
         },
     };
-    let bins = apply_ops(msg, &mut working)?;
+    let bins = apply_ops(msg, &mut working, &target.digest, now_ns)?;
 
     if working.bins.is_empty() {
         if !existed {
@@ -489,15 +493,34 @@ fn void_time_for(
 
 /// Applies the ops of a write in order to the working copy; returns the reply entries (§4.5).
 /// Any error aborts the command before the store is touched.
-fn apply_ops(msg: &Message<'_>, record: &mut Record) -> Result<Vec<ReplyBin>, ResultCode> {
+fn apply_ops(
+    msg: &Message<'_>,
+    record: &mut Record,
+    digest: &Digest,
+    now_ns: u64,
+) -> Result<Vec<ReplyBin>, ResultCode> {
     let header = &msg.header;
     let get_all = header.info1 & info1::GET_ALL != 0;
     let respond_all = header.info2 & info2::RESPOND_ALL_OPS != 0;
+    let rules = EntryRules {
+        in_write: true,
+        respond_all,
+    };
     let mut out = Vec::new();
     for request_op in &msg.ops {
         let name = request_op.name;
         match request_op.kind {
-            op::READ => read_op(request_op, record, get_all, respond_all, &mut out)?,
+            op::READ | op::CDT_READ | op::EXP_READ => {
+                let view = LiveRecord {
+                    digest,
+                    record,
+                    now_ns,
+                };
+                read_op(request_op, &view, get_all, rules, &mut out)?
+            }
+            op::CDT_MODIFY | op::EXP_MODIFY => {
+                data_ops::modify(request_op, record, digest, now_ns, respond_all, &mut out)?
+            }
             op::WRITE => {
                 match request_op.decode_value()? {
                     Value::Nil => record.remove_bin(name),
@@ -532,8 +555,8 @@ fn apply_ops(msg: &Message<'_>, record: &mut Record) -> Result<Vec<ReplyBin>, Re
                     push_null(name, &mut out);
                 }
             }
-            // CDT (3/4), expression (7/8), bit (12/13) and HLL (15/16) ops are wired in by their
-            // own modules; until then, and for unknown op types, the request is refused.
+            // Bit (12/13) and HLL (15/16) ops are wired in by their own modules; until then, and
+            // for unknown op types, the request is refused.
             _ => return Err(PARAMETER_ERROR),
         }
     }

@@ -9,6 +9,7 @@
 pub mod cdt;
 pub mod cluster;
 pub mod command;
+mod data_ops;
 pub mod exp;
 pub mod info;
 pub mod message;
