@@ -583,22 +583,3 @@ async fn limits_answer_the_real_result_codes() {
         ResultCode::ServerMemError
     );
 }
-
-#[tokio::test]
-async fn filter_expressions_are_refused_until_evaluated() {
-    let h = common::start().await;
-    let key = common::unique_key("filter");
-    h.client
-        .put(&WritePolicy::default(), &key, &[as_bin!("a", 1)])
-        .await
-        .unwrap();
-    let mut policy = ReadPolicy::default();
-    policy.base_policy.filter_expression = Some(aerospike::expressions::eq(
-        aerospike::expressions::int_bin("a".to_owned()),
-        aerospike::expressions::int_val(1),
-    ));
-    assert_eq!(
-        server_rc(h.client.get(&policy, &key, Bins::All).await),
-        ResultCode::ParameterError
-    );
-}
