@@ -268,12 +268,77 @@ async fn requests_clients_would_refuse_get_the_server_result_codes() {
             4,
         ),
         (
-            "CDT op (not wired yet)",
+            "truncated CDT payload",
             msg(
                 WRITE,
                 0,
                 &key_fields(b"test"),
-                &[op(4, 4, b"l", &[0x92, 0x01, 0x01])],
+                &[op(4, 4, b"l", &[0x92, 0x01])],
+            ),
+            4,
+        ),
+        (
+            "CDT payload declaring 4 billion elements",
+            msg(
+                WRITE,
+                0,
+                &key_fields(b"test"),
+                &[op(4, 4, b"l", &[0xdd, 0xff, 0xff, 0xff, 0xff, 0x01])],
+            ),
+            4,
+        ),
+        (
+            "unknown CDT op code",
+            msg(
+                WRITE,
+                0,
+                &key_fields(b"test"),
+                &[op(4, 4, b"l", &[0x91, 0x7e])],
+            ),
+            4,
+        ),
+        (
+            "CDT argument of the wrong type",
+            msg(
+                WRITE,
+                0,
+                &key_fields(b"test"),
+                &[op(4, 4, b"l", &[0x93, 0x03, 0xa2, 0x03, b'x', 0x01])],
+            ),
+            4,
+        ),
+        (
+            "deeply nested CDT value",
+            msg(
+                WRITE,
+                0,
+                &key_fields(b"test"),
+                &[op(
+                    4,
+                    4,
+                    b"l",
+                    &[[0x92, 0x01].as_slice(), &[0x91; 300], &[0x01]].concat(),
+                )],
+            ),
+            4,
+        ),
+        (
+            "malformed expression op",
+            msg(
+                WRITE,
+                0,
+                &key_fields(b"test"),
+                &[op(8, 4, b"e", &[0x92, 0x93, 0x01])],
+            ),
+            4,
+        ),
+        (
+            "garbage filter expression",
+            msg(
+                WRITE,
+                0,
+                &[key_fields(b"test"), vec![field(43, &[0x93, 0x01, 0xc1])]].concat(),
+                &writes_a,
             ),
             4,
         ),
