@@ -92,6 +92,12 @@ def test_map_operations_report_and_store(client: Any, key: Key) -> None:
         (mop.map_get_by_value_range("m", 2, 9, aerospike.MAP_RETURN_COUNT), 2),
         (mop.map_get_by_key_list("m", ["a"], aerospike.MAP_RETURN_KEY, inverted=True), ["b", "c"]),
         (mop.map_get_by_key_range("m", "b", None, aerospike.MAP_RETURN_EXISTS), True),
+        # Key-value results keep their order: the client unpacks them as flat pairs.
+        (mop.map_get_by_index_range("m", 0, 2, aerospike.MAP_RETURN_KEY_VALUE), ["a", 1, "b", 2]),
+        (
+            mop.map_get_by_rank_range("m", 1, 2, aerospike.MAP_RETURN_UNORDERED_MAP),
+            {"b": 2, "c": 3},
+        ),
     ]
     for op, want in reads:
         assert result(client, key, op) == want, op

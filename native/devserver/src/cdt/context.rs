@@ -54,10 +54,11 @@ pub(super) fn parse(items: Vec<Value>) -> Result<Vec<Step>, ResultCode> {
             LIST_INDEX | LIST_RANK | LIST_VALUE | MAP_INDEX | MAP_RANK | MAP_KEY | MAP_VALUE
         );
         let int_valued = matches!(kind, LIST_INDEX | LIST_RANK | MAP_INDEX | MAP_RANK);
-        if !valid || (int_valued && !matches!(value, Value::Int(_))) {
-            return Err(PARAMETER_ERROR);
+        // The server answers an unknown or uncreatable context type with OP_NOT_APPLICABLE.
+        if !valid || (create != 0 && !matches!(kind, LIST_INDEX | MAP_KEY)) {
+            return Err(OP_NOT_APPLICABLE);
         }
-        if create != 0 && !matches!(kind, LIST_INDEX | MAP_KEY) {
+        if int_valued && !matches!(value, Value::Int(_)) {
             return Err(PARAMETER_ERROR);
         }
         steps.push(Step {

@@ -238,21 +238,10 @@ pub(super) fn modify(
             Ok(None)
         }
         op::REMOVE_BY_INDEX..=op::REMOVE_BY_VALUE_REL_RANK_RANGE => {
-            let (rt, selection) = {
-                let view = View::of_list(list);
-                let (rt, selection) = selection_for(&view, code - op::REMOVE_OFFSET, args)?;
-                (rt, selection)
-            };
-            let result = select::result(&View::of_list(list), &selection, rt)?;
-            let mut doomed = vec![false; list.items.len()];
-            for p in selection.positions {
-                doomed[p] = true;
-            }
-            let mut i = 0;
-            list.items.retain(|_| {
-                i += 1;
-                !doomed[i - 1]
-            });
+            let view = View::of_list(list);
+            let (rt, selection) = selection_for(&view, code - op::REMOVE_OFFSET, args)?;
+            let result = select::result(&view, &selection, rt)?;
+            select::remove_positions(&mut list.items, selection.positions);
             Ok(result)
         }
         _ => Err(PARAMETER_ERROR),

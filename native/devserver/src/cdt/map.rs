@@ -188,15 +188,8 @@ pub(super) fn modify(
             let (view, storage) = View::of_map(map);
             let (rt, selection) = selection_for(&view, code, args)?;
             let result = select::result(&view, &selection, rt)?;
-            let mut doomed = vec![false; map.entries.len()];
-            for p in selection.positions {
-                doomed[storage[p]] = true;
-            }
-            let mut i = 0;
-            map.entries.retain(|_| {
-                i += 1;
-                !doomed[i - 1]
-            });
+            let doomed = selection.positions.into_iter().map(|p| storage[p]);
+            select::remove_positions(&mut map.entries, doomed);
             Ok(result)
         }
         _ => Err(PARAMETER_ERROR),

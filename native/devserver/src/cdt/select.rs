@@ -161,10 +161,10 @@ pub fn result(
         }
         COUNT => Value::Int(positions.len() as i64),
         EXISTS => Value::Bool(!positions.is_empty()),
-        VALUE => scalars(selection, |p| view.values[p].clone()),
+        VALUE => return Ok(scalars(selection, |p| view.values[p].clone())),
         KEY if is_map => {
             let keys = view.keys.as_deref().unwrap_or_default();
-            scalars(selection, |p| keys[p].clone())
+            return Ok(scalars(selection, |p| keys[p].clone()));
         }
         KEY_VALUE | UNORDERED_MAP | ORDERED_MAP if is_map => {
             let keys = view.keys.as_deref().unwrap_or_default();
@@ -186,11 +186,15 @@ pub fn result(
     }))
 }
 
-fn scalars(selection: &Selection, get: impl Fn(usize) -> Value) -> Value {
+/// Keys or values: a list for multi selections, the element for single ones, nothing when a
+/// single selection found nothing (server `result_data_set_not_found`).
+fn scalars(selection: &Selection, get: impl Fn(usize) -> Value) -> Option<Value> {
     match (selection.multi, selection.positions.first()) {
-        (true, _) => list_of(selection.positions.iter().map(|&p| get(p)).collect()),
-        (false, Some(&p)) => get(p),
-        (false, None) => Value::Nil,
+        (true, _) => Some(list_of(
+            selection.positions.iter().map(|&p| get(p)).collect(),
+        )),
+        (false, Some(&p)) => Some(get(p)),
+        (false, None) => None,
     }
 }
 
@@ -199,6 +203,16 @@ pub fn list_of(items: Vec<Value>) -> Value {
         items,
         ordered: false,
     })
+}
+
+/// Removes the elements at the given storage positions, keeping the others in order.
+pub fn remove_positions<T>(items: &mut Vec<T>, positions: impl IntoIterator<Item = usize>) {
+    let mut doomed = vec![false; items.len()];
+    for p in positions {
+        doomed[p] = true;
+    }
+    let mut doomed = doomed.into_iter();
+    items.retain(|_| !doomed.next().unwrap_or(false));
 }
 
 /// Applies the INVERTED bit: the complement, in index order, always multi.
