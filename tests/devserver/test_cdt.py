@@ -147,3 +147,48 @@ def test_failing_ops_leave_the_record_unchanged(client: Any, key: Key) -> None:
     assert meta["gen"] == 1
     _, _, bins = client.operate(key, [lop.list_size("absent")])
     assert bins.get("absent") is None
+
+
+def test_list_positional_writes_and_ranges(client: Any, key: Key) -> None:
+    client.put(key, {"l": [5, 1, 4, 2, 3]})
+    client.operate(key, [lop.list_set("l", 6, 9)])
+    assert client.get(key)[2]["l"] == [5, 1, 4, 2, 3, None, 9], "set past the end pads with nil"
+    assert result(client, key, lop.list_trim("l", 0, 5)) == 2
+    assert result(client, key, lop.list_remove_range("l", 3, 1)) == 1
+    assert client.get(key)[2]["l"] == [5, 1, 4, 3]
+    relative = lop.list_get_by_value_rank_range_relative(
+        "l", 3, 1, aerospike.LIST_RETURN_VALUE, count=2
+    )
+    assert result(client, key, relative) == [4, 5]
+    removed = lop.list_remove_by_rank_range("l", 0, aerospike.LIST_RETURN_VALUE, count=2)
+    assert result(client, key, removed) == [1, 3]
+    client.operate(key, [lop.list_set_order("l", aerospike.LIST_ORDERED)])
+    assert client.get(key)[2]["l"] == [4, 5]
+
+
+def test_map_ranges_and_decrements(client: Any, key: Key) -> None:
+    client.put(key, {"m": {"a": 1, "b": 2, "c": 3, "d": 4}})
+    relative = mop.map_get_by_key_index_range_relative(
+        "m", "b", 1, aerospike.MAP_RETURN_KEY, count=2
+    )
+    assert result(client, key, relative) == ["c", "d"]
+    by_value = mop.map_get_by_value_rank_range_relative(
+        "m", 2, -1, aerospike.MAP_RETURN_VALUE, count=2
+    )
+    assert result(client, key, by_value) == [1, 2]
+    assert result(client, key, mop.map_decrement("m", "d", 10)) == -6
+    removed = mop.map_remove_by_value_range("m", 2, 4, aerospike.MAP_RETURN_KEY)
+    assert sorted(result(client, key, removed)) == ["b", "c"]
+    removed = mop.map_remove_by_rank_range("m", 0, 1, aerospike.MAP_RETURN_KEY, inverted=True)
+    assert result(client, key, removed) == ["a"]
+    assert client.get(key)[2]["m"] == {"d": -6}
+    client.operate(key, [mop.map_clear("m")])
+    assert client.get(key)[2]["m"] == {}
+
+
+def test_list_index_contexts_create_padded_levels(client: Any, key: Key) -> None:
+    create = [cdt_ctx.cdt_ctx_list_index_create(2, aerospike.LIST_UNORDERED, True)]
+    client.operate(key, [lop.list_append("l", "x", ctx=create)])
+    assert client.get(key)[2]["l"] == [None, None, ["x"]]
+    rank = [cdt_ctx.cdt_ctx_list_rank(-1)]
+    assert result(client, key, lop.list_size("l", ctx=rank)) == 1

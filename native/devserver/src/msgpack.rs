@@ -7,7 +7,7 @@
 use rmp::Marker;
 
 use crate::result_code::{ResultCode, PARAMETER_ERROR};
-use crate::value::{particle, List, Map, Value};
+use crate::value::{map_order, particle, List, Map, Value};
 
 /// Deeper nesting than this is rejected (it bounds recursion on hostile input).
 pub const MAX_DEPTH: usize = 128;
@@ -341,6 +341,10 @@ impl<'a> Reader<'a> {
             items.push(self.value()?);
         }
         self.depth -= 1;
+        // Untrusted input may flag a list as ordered without being so; storage keeps the promise.
+        if ordered {
+            items.sort();
+        }
         Ok(Value::List(List { items, ordered }))
     }
 
@@ -361,6 +365,9 @@ impl<'a> Reader<'a> {
             entries.push((key, value));
         }
         self.depth -= 1;
+        if order & map_order::KEY_ORDERED != 0 {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         Ok(Value::Map(Map { entries, order }))
     }
 }
@@ -413,6 +420,21 @@ mod tests {
             order: 1,
         });
         assert_eq!(round_trip(&map), [0x82, 0xc7, 0x00, 0x01, 0xc0, 0x01, 0xc0]);
+    }
+
+    #[test]
+    fn ordered_collections_are_sorted_on_input() {
+        let list = decode(&[0x93, 0xc7, 0x00, 0x01, 0x02, 0x01]).unwrap();
+        let Value::List(list) = list else {
+            panic!("list expected")
+        };
+        assert_eq!(list.items, [Value::Int(1), Value::Int(2)]);
+        let map = decode(&[0x83, 0xc7, 0x00, 0x01, 0xc0, 0x02, 0xc0, 0x01, 0xc0]).unwrap();
+        let Value::Map(map) = map else {
+            panic!("map expected")
+        };
+        let keys: Vec<&Value> = map.entries.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [&Value::Int(1), &Value::Int(2)]);
     }
 
     #[test]

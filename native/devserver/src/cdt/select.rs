@@ -110,10 +110,10 @@ pub fn range(
     } else {
         start
     };
+    // The server reads the count as unsigned: a negative one reaches the end, like none.
     let mut count = match count {
-        Some(c) if c < 0 => return Err(PARAMETER_ERROR),
-        Some(c) => c,
-        None => i64::MAX,
+        Some(c) if c >= 0 => c,
+        _ => i64::MAX,
     };
     if start < 0 {
         count = count.saturating_add(start);

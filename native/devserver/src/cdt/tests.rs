@@ -125,7 +125,11 @@ fn list_reads_by_every_selector_and_return_type() {
         (24, vec![i(VALUE), i(10)], Ok(Some(l(vec![])))),
         (24, vec![i(VALUE), i(-10), i(7)], Ok(Some(l(vec![i(3)])))),
         (24, vec![i(COUNT), i(1)], Ok(Some(i(3)))),
-        (24, vec![i(VALUE), i(0), i(-1)], Err(PARAMETER_ERROR)),
+        (
+            24,
+            vec![i(VALUE), i(2), i(-1)],
+            Ok(Some(l(vec![i(2), i(1)]))),
+        ),
         (
             25,
             vec![i(VALUE), i(1), i(3)],
