@@ -437,3 +437,47 @@ async fn a_cluster_serves_cdt_ops_on_every_node() {
         assert_eq!(record.bins.get("l"), Some(&Value::from(1)));
     }
 }
+
+#[tokio::test]
+async fn create_helpers_set_the_order_of_new_levels() {
+    let h = common::start().await;
+    let key = common::unique_key("cdt");
+    let policy = ListPolicy::default();
+    operate(
+        &h,
+        &key,
+        &[lists::create("l", ListOrderType::Ordered, false)],
+    )
+    .await
+    .unwrap();
+    for v in [3, 1, 2] {
+        operate(&h, &key, &[lists::append(&policy, "l", Value::from(v))])
+            .await
+            .unwrap();
+    }
+    assert_eq!(bin(&h, &key, "l").await, Some(as_list!(1, 2, 3)));
+
+    let order = aerospike::operations::maps::MapOrder::KeyOrdered;
+    let inner = vec![ctx_map_key_create(Value::from("inner"), order)];
+    operate(&h, &key, &[maps::create("doc", order, inner.clone())])
+        .await
+        .unwrap();
+    let items: HashMap<Value, Value> = [("z", 1), ("y", 2)]
+        .into_iter()
+        .map(|(k, v)| (Value::from(k), Value::from(v)))
+        .collect();
+    operate(
+        &h,
+        &key,
+        &[maps::put_items(&MapPolicy::default(), "doc", items).context(inner)],
+    )
+    .await
+    .unwrap();
+    let Some(Value::HashMap(doc)) = bin(&h, &key, "doc").await else {
+        panic!("an unordered top-level map expected");
+    };
+    assert_eq!(
+        doc.get(&Value::from("inner")),
+        Some(&as_ord_map!("y" => 2, "z" => 1))
+    );
+}

@@ -1,7 +1,7 @@
 //! List operations (op codes 0..64), ordered and unordered lists (server `particle_list.c`).
 
 use super::select::{self, By, Selection, View};
-use super::{add_numbers, int_arg, list_arg, max_args, opt_int_arg, value_arg};
+use super::{add_numbers, int_arg, list_arg, max_args, opt_int_arg, set_type_order, value_arg};
 use crate::result_code::{
     ResultCode, ELEMENT_EXISTS, OP_NOT_APPLICABLE, PARAMETER_ERROR, RECORD_TOO_BIG,
 };
@@ -65,7 +65,7 @@ pub(super) fn creates(code: i64) -> bool {
 /// The empty list a modify op starts from on a missing bin: its order argument decides.
 pub(super) fn empty_for(code: i64, args: &[Value]) -> Result<List, ResultCode> {
     let order = match code {
-        op::SET_TYPE => Some(order_of_set_type(args)?),
+        op::SET_TYPE => Some(set_type_order(args)?),
         op::APPEND | op::APPEND_ITEMS => opt_int_arg(args, 1)?,
         op::INCREMENT => opt_int_arg(args, 2)?,
         _ => None,
@@ -74,12 +74,6 @@ pub(super) fn empty_for(code: i64, args: &[Value]) -> Result<List, ResultCode> {
         items: Vec::new(),
         ordered: order.unwrap_or(0) & ORDERED != 0,
     })
-}
-
-/// SET_TYPE carries `[order]`, or `[create flags, order]` when sent by `lists::create`.
-fn order_of_set_type(args: &[Value]) -> Result<i64, ResultCode> {
-    max_args(args, 2)?;
-    int_arg(args, args.len().saturating_sub(1))
 }
 
 pub(super) fn read(list: &List, code: i64, args: &[Value]) -> Result<Option<Value>, ResultCode> {
@@ -147,7 +141,7 @@ pub(super) fn modify(
 ) -> Result<Option<Value>, ResultCode> {
     match code {
         op::SET_TYPE => {
-            list.ordered = order_of_set_type(args)? & ORDERED != 0;
+            list.ordered = set_type_order(args)? & ORDERED != 0;
             if list.ordered {
                 list.items.sort();
             }

@@ -3,7 +3,7 @@
 //! (server `particle_map.c`).
 
 use super::select::{self, By, Selection, View};
-use super::{add_numbers, int_arg, list_arg, max_args, opt_int_arg, value_arg};
+use super::{add_numbers, int_arg, list_arg, max_args, opt_int_arg, set_type_order, value_arg};
 use crate::result_code::{ResultCode, ELEMENT_EXISTS, ELEMENT_NOT_FOUND, PARAMETER_ERROR};
 use crate::value::{map_order, Map, Value};
 
@@ -44,7 +44,7 @@ pub(super) fn creates(code: i64) -> bool {
 /// The empty map a modify op starts from on a missing bin: its order argument decides.
 pub(super) fn empty_for(code: i64, args: &[Value]) -> Result<Map, ResultCode> {
     let order = match code {
-        op::SET_TYPE => Some(int_arg(args, 0)?),
+        op::SET_TYPE => Some(set_type_order(args)?),
         op::ADD | op::PUT | op::INCREMENT | op::DECREMENT => opt_int_arg(args, 2)?,
         op::ADD_ITEMS | op::PUT_ITEMS => opt_int_arg(args, 1)?,
         _ => None,
@@ -132,8 +132,7 @@ pub(super) fn modify(
 ) -> Result<Option<Value>, ResultCode> {
     match code {
         op::SET_TYPE => {
-            max_args(args, 1)?;
-            map.order = order_attr(int_arg(args, 0)?)?;
+            map.order = order_attr(set_type_order(args)?)?;
             sort_if_ordered(map);
             Ok(None)
         }

@@ -216,6 +216,13 @@ pub(crate) fn list_arg(args: &[Value], i: usize) -> Result<&[Value], ResultCode>
     }
 }
 
+/// SET_TYPE carries `[order]`, or `[create flags, order]` when sent by the clients' `create`
+/// helpers (list or map); the order is the last argument.
+pub(crate) fn set_type_order(args: &[Value]) -> Result<i64, ResultCode> {
+    max_args(args, 2)?;
+    int_arg(args, args.len().saturating_sub(1))
+}
+
 /// Rejects trailing arguments beyond what an op accepts.
 pub(crate) fn max_args(args: &[Value], n: usize) -> Result<(), ResultCode> {
     if args.len() > n {

@@ -609,6 +609,12 @@ fn map_writes_honour_order_and_write_flags() {
         (75, vec![], Ok((m(vec![]), None))),
         (64, vec![i(1)], Ok((km(vec![(s("x"), i(1))]), None))),
         (64, vec![i(2)], Err(PARAMETER_ERROR)),
+        (
+            64,
+            vec![i(0x80), i(1)],
+            Ok((km(vec![(s("x"), i(1))]), None)),
+        ),
+        (64, vec![i(0x80), i(1), i(1)], Err(PARAMETER_ERROR)),
     ];
     for (op, args, want) in cases {
         let got = md(Some(&map), op, args.clone()).map(|m| (m.bin.unwrap(), m.result));
