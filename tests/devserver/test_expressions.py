@@ -145,3 +145,22 @@ def test_expression_operations_read_and_write_bins(client: Any, seeded: Key) -> 
 def test_ill_typed_filters_are_parameter_errors(client: Any, seeded: Key) -> None:
     with pytest.raises(ex.InvalidRequest):
         client.get(seeded, policy={"expressions": exp.Eq(exp.IntBin("a"), "5").compile()})
+
+
+def test_collection_expressions_modify_copies_and_read_maps(client: Any, seeded: Key) -> None:
+    appended = exp.ListAppend(None, None, 9, exp.ListBin("l")).compile()
+    put = exp.MapPut(None, None, "z", 26, exp.MapBin("m")).compile()
+    keys = exp.MapGetByKeyList(None, aerospike.MAP_RETURN_VALUE, ["y", "x"], exp.MapBin("m"))
+    _, _, bins = client.operate(
+        seeded,
+        [
+            expr_ops.expression_read("appended", appended),
+            expr_ops.expression_write("m", put),
+            expr_ops.expression_read("values", keys.compile()),
+        ],
+    )
+    assert bins["appended"] == [3, 1, 2, 9]
+    assert sorted(bins["values"]) == [1, 2]
+    stored = client.get(seeded)[2]
+    assert stored["l"] == [3, 1, 2], "a modify-local call does not store"
+    assert stored["m"] == {"x": 1, "y": 2, "z": 26}

@@ -246,4 +246,4 @@ pub(crate) fn add_numbers(current: &Value, delta: &Value) -> Result<Value, Resul
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

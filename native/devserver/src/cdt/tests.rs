@@ -838,3 +838,64 @@ fn hostile_payloads_are_rejected() {
         );
     }
 }
+
+/// A small deterministic generator for mutation tests (xorshift64).
+pub(crate) struct Mutator(u64);
+
+impl Mutator {
+    pub(crate) fn new() -> Self {
+        Mutator(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A copy of `seed` with one to four bytes overwritten, inserted or cut off.
+    pub(crate) fn mutate(&mut self, seed: &[u8]) -> Vec<u8> {
+        let mut bytes = seed.to_vec();
+        for _ in 0..1 + self.next() % 4 {
+            let r = self.next();
+            let at = (r >> 8) as usize % (bytes.len() + 1);
+            let byte = (r >> 32) as u8;
+            match r % 3 {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => bytes.truncate(at),
+            }
+        }
+        bytes
+    }
+}
+
+#[test]
+fn mutated_payloads_answer_a_value_or_a_result_code() {
+    let list = sample_list();
+    let map = sample_map();
+    let seeds = [
+        payload(1, vec![i(5), i(1), i(1)]),
+        payload(4, vec![i(1), l(vec![i(7), s("x")]), i(2)]),
+        payload(24, vec![i(VALUE | INVERTED), i(-2), i(2)]),
+        payload(27, vec![i(INDEX), i(2), i(-1), i(3)]),
+        payload(68, vec![m(vec![(s("k"), l(vec![i(1)]))]), i(1), i(8)]),
+        payload(109, vec![i(KEY_VALUE), s("b"), i(-1), i(2)]),
+        ctx_payload(
+            vec![i(0x22 | 0x80), s("k"), i(0x10 | 0x80), i(3)],
+            1,
+            vec![i(1)],
+        ),
+        ctx_payload(vec![i(0x13), i(1), i(0x21), i(0)], 16, vec![]),
+    ];
+    let mut mutator = Mutator::new();
+    for round in 0..20_000 {
+        let bytes = mutator.mutate(&seeds[round % seeds.len()]);
+        for bin in [Some(&list), Some(&map), None] {
+            // Any outcome is fine; reaching the next round shows there was no panic.
+            let _ = read(bin, &bytes);
+            let _ = modify(bin, &bytes);
+        }
+    }
+}
