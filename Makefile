@@ -6,8 +6,12 @@ CARGO_FLAGS := --manifest-path native/Cargo.toml
 
 .PHONY: run devserver test lint check-rust test-rust test-python docs build venv
 
-## The main job: the embedded dev server (until the sample app lands).
+## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
 run: build
+	$(PY) examples/sample-fastapi/run_dev.py
+
+## The embedded dev server alone, on 127.0.0.1:3000.
+devserver: build
 	$(PY) -m aerospike_py.devserver
 
 ## Everything CI checks: lint, types, Rust checks and tests, Python tests.

@@ -1,5 +1,54 @@
-"""Aerospike for FastAPI and Starlette: lifespan, dependency, backpressure to HTTP 503."""
+"""Aerospike for FastAPI and Starlette: lifespan, dependency, backpressure to HTTP 503.
 
+Everything but the FastAPI dependencies works with Starlette alone; ``get_client``,
+``client_dependency`` and ``AerospikeClient`` import FastAPI when first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi_aerospike.errors import AerospikeErrorHandler
+from fastapi_aerospike.health import health_routes
+from fastapi_aerospike.install import install
+from fastapi_aerospike.lifespan import (
+    AerospikeLifespan,
+    AerospikeNotConfiguredError,
+    AerospikeStartupError,
+)
+from fastapi_aerospike.metrics import AerospikeMetrics
+from fastapi_aerospike.middleware import AerospikeErrorMiddleware
 from fastapi_aerospike.settings import AerospikeSettings, AerospikeSettingsError
 
-__all__ = ["AerospikeSettings", "AerospikeSettingsError"]
+if TYPE_CHECKING:
+    from fastapi_aerospike.dependencies import (
+        AerospikeClient,
+        client_dependency,
+        get_client,
+    )
+
+__all__ = [
+    "AerospikeClient",
+    "AerospikeErrorHandler",
+    "AerospikeErrorMiddleware",
+    "AerospikeLifespan",
+    "AerospikeMetrics",
+    "AerospikeNotConfiguredError",
+    "AerospikeSettings",
+    "AerospikeSettingsError",
+    "AerospikeStartupError",
+    "client_dependency",
+    "get_client",
+    "health_routes",
+    "install",
+]
+
+_FASTAPI_ONLY = {"AerospikeClient", "client_dependency", "get_client"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FASTAPI_ONLY:
+        from fastapi_aerospike import dependencies
+
+        return getattr(dependencies, name)
+    raise AttributeError(f"module 'fastapi_aerospike' has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""The code examples of the docs run, so the docs cannot drift from the code."""
+"""The code examples of the docs run, so the docs cannot drift from the code.
+
+An example that defines ``app`` is also started and stopped (its lifespan connects to the
+server under test), since an app that only imports is not yet a working example.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from asgi_lifespan import LifespanManager
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -24,19 +29,29 @@ def examples() -> list[tuple[str, str]]:
 
 
 def test_the_docs_have_examples() -> None:
-    assert len(examples()) >= 2
+    assert len(examples()) >= 5
 
 
 @pytest.mark.parametrize(("where", "code"), examples(), ids=[where for where, _ in examples()])
-def test_docs_example_runs(
-    where: str, code: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+async def test_docs_example_runs(
+    where: str,
+    code: str,
+    aerospike_hosts: list[tuple[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    for name in [n for n in os.environ if n.startswith("AEROSPIKE_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    hosts = ",".join(f"{host}:{port}" for host, port in aerospike_hosts)
     saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("AEROSPIKE_")]:
+        del os.environ[name]
+    os.environ["AEROSPIKE_HOSTS"] = os.environ["AEROSPIKE_ANALYTICS_HOSTS"] = hosts
+    monkeypatch.chdir(tmp_path)
     try:
-        exec(compile(code, where, "exec"), {"__name__": "docs_example"})
+        namespace: dict[str, object] = {"__name__": "docs_example"}
+        exec(compile(code, where, "exec"), namespace)
+        if "app" in namespace:
+            async with LifespanManager(namespace["app"], startup_timeout=30):  # type: ignore[arg-type]
+                pass
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -1,0 +1,119 @@
+"""A profiles service on Aerospike: what a team would copy to start.
+
+- profiles CRUD; updates are generation-checked (``If-Match``), so two editors cannot silently
+  overwrite each other;
+- a visit counter that increments, stamps and reads back in one round trip (``operate``);
+- TTLs: profiles may expire, and a touch keeps the remaining time.
+
+Overload is answered 503 with Retry-After by the integration; missing records 404.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Query, Response, status
+from pydantic import BaseModel, Field
+
+import aerospike_py
+from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+
+PROFILES = "profiles"
+
+
+class Profile(BaseModel):
+    """What a client sends to create or replace a profile."""
+
+    name: str = Field(min_length=1, max_length=100)
+    email: str = Field(min_length=3, max_length=200)
+    age: int = Field(ge=0, le=150)
+    active: bool = True
+    score: int = Field(default=0, ge=0)
+    rating: float = Field(default=0.0, ge=0, le=5)
+
+
+class ProfileChanges(BaseModel):
+    """A partial update; only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: str | None = Field(default=None, min_length=3, max_length=200)
+    age: int | None = Field(default=None, ge=0, le=150)
+    active: bool | None = None
+    score: int | None = Field(default=None, ge=0)
+    rating: float | None = Field(default=None, ge=0, le=5)
+
+
+class StoredProfile(Profile):
+    """A profile as read back, with its generation (the ETag) and remaining TTL."""
+
+    id: str
+    generation: int
+    ttl: int
+
+
+def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
+    """The app; settings default to the ``AEROSPIKE_*`` environment."""
+    settings = settings if settings is not None else AerospikeSettings.from_env()
+    namespace = settings.namespace
+    app = FastAPI(title="profiles", version="1.0")
+    install(app, settings, record_errors=True)
+
+    def key(profile_id: str) -> tuple[str, str, str]:
+        return (namespace, PROFILES, profile_id)
+
+    @app.put("/profiles/{profile_id}", status_code=status.HTTP_201_CREATED)
+    async def put_profile(
+        profile_id: str,
+        profile: Profile,
+        client: AerospikeClient,
+        ttl: Annotated[int | None, Query(ge=1, description="Seconds to live")] = None,
+    ) -> dict[str, str]:
+        meta = {"ttl": ttl if ttl is not None else aerospike_py.TTL_NEVER_EXPIRE}
+        await client.put(key(profile_id), profile.model_dump(), meta=meta)
+        return {"id": profile_id}
+
+    @app.get("/profiles/{profile_id}")
+    async def get_profile(
+        profile_id: str, client: AerospikeClient, response: Response
+    ) -> StoredProfile:
+        record = await client.get(key(profile_id))  # RecordNotFound answers 404
+        generation, ttl = (record.meta.gen, record.meta.ttl) if record.meta else (0, 0)
+        response.headers["ETag"] = f'"{generation}"'
+        return StoredProfile(id=profile_id, generation=generation, ttl=ttl, **(record.bins or {}))
+
+    @app.patch("/profiles/{profile_id}")
+    async def update_profile(
+        profile_id: str,
+        changes: ProfileChanges,
+        client: AerospikeClient,
+        if_match: Annotated[str, Header(description="The generation read, as ETag")],
+    ) -> dict[str, Any]:
+        generation = int(if_match.strip('"'))
+        await client.put(
+            key(profile_id),
+            changes.model_dump(exclude_none=True),
+            meta={"gen": generation, "ttl": aerospike_py.TTL_DONT_UPDATE},
+            policy={"gen": aerospike_py.POLICY_GEN_EQ, "exists": aerospike_py.POLICY_EXISTS_UPDATE},
+        )
+        return {"id": profile_id, "generation": generation + 1}
+
+    @app.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+    async def delete_profile(profile_id: str, client: AerospikeClient) -> None:
+        await client.remove(key(profile_id))
+
+    @app.post("/profiles/{profile_id}/visits")
+    async def visit(profile_id: str, client: AerospikeClient) -> dict[str, int]:
+        """Count a visit and stamp it, reading the new count back, in one round trip."""
+        ops = [
+            {"op": aerospike_py.OPERATOR_INCR, "bin": "visits", "val": 1},
+            {"op": aerospike_py.OPERATOR_WRITE, "bin": "last_visit", "val": int(time.time())},
+            {"op": aerospike_py.OPERATOR_READ, "bin": "visits"},
+        ]
+        record = await client.operate(key(profile_id), ops)
+        return {"visits": int((record.bins or {}).get("visits", 0))}
+
+    return app
+
+
+app = create_app()

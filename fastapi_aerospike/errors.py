@@ -1,0 +1,121 @@
+"""One table from client exceptions to HTTP answers, and the handler that applies it.
+
+Overload (``BackpressureError``) is 503 with ``Retry-After`` so callers back off instead of
+piling on; timeouts are 504; a lost cluster is 503. Bodies carry a stable ``code`` and a fixed
+public sentence, never the exception text: internals stay in the logs.
+
+Register the handler for the specific exception classes (``install`` does), not for
+``Exception``: Starlette runs those handlers inside the user's middleware, so the 503 still goes
+through CORS, request-id and metrics middleware.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
+
+from aerospike_py import (
+    AerospikeError,
+    AerospikeTimeoutError,
+    BackpressureError,
+    ClusterError,
+    RecordExistsError,
+    RecordGenerationError,
+    RecordNotFound,
+)
+from fastapi_aerospike.lifespan import lifecycles
+
+__all__ = ["ERROR_TABLE", "RECORD_ERROR_TABLE", "AerospikeErrorHandler", "HttpError"]
+
+logger = logging.getLogger("fastapi_aerospike")
+
+
+@dataclass(frozen=True)
+class HttpError:
+    """How one kind of client exception is answered over HTTP."""
+
+    status: int
+    code: str
+    detail: str
+    retry_after: bool = False
+
+
+ERROR_TABLE: tuple[tuple[type[AerospikeError], HttpError], ...] = (
+    (
+        BackpressureError,
+        HttpError(503, "aerospike_overloaded", "Too many database operations; retry later.", True),
+    ),
+    (AerospikeTimeoutError, HttpError(504, "aerospike_timeout", "The database did not answer.")),
+    (
+        ClusterError,
+        HttpError(503, "aerospike_unavailable", "The database is unavailable.", True),
+    ),
+    (AerospikeError, HttpError(500, "aerospike_error", "A database operation failed.")),
+)
+"""Always applied; the first class that matches the exception wins."""
+
+RECORD_ERROR_TABLE: tuple[tuple[type[AerospikeError], HttpError], ...] = (
+    (RecordNotFound, HttpError(404, "record_not_found", "The record does not exist.")),
+    (RecordExistsError, HttpError(409, "record_exists", "The record already exists.")),
+    (
+        RecordGenerationError,
+        HttpError(409, "record_generation_mismatch", "The record was changed meanwhile."),
+    ),
+)
+"""Applied only when asked (``record_errors=True``): a missing record is not always a 404."""
+
+
+class AerospikeErrorHandler:
+    """A Starlette exception handler answering client exceptions from the table."""
+
+    def __init__(self, *, retry_after: int | None = None, record_errors: bool = False) -> None:
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 1
+        ):
+            raise ValueError(f"retry_after must be an integer >= 1 second, not {retry_after!r}")
+        self.retry_after = retry_after
+        self.table = (RECORD_ERROR_TABLE if record_errors else ()) + ERROR_TABLE
+
+    def lookup(self, exc: BaseException) -> HttpError | None:
+        """The answer for ``exc``, or ``None`` when it is not a client exception."""
+        for exception_type, answer in self.table:
+            if isinstance(exc, exception_type):
+                return answer
+        return None
+
+    def response(self, exc: BaseException, scope: Scope) -> Response | None:
+        """The HTTP answer for ``exc``, or ``None`` when it is not a client exception."""
+        answer = self.lookup(exc)
+        if answer is None:
+            return None
+        if answer.status >= 500:
+            level = logging.INFO if isinstance(exc, BackpressureError) else logging.WARNING
+            trace = exc if answer.status == 500 else None
+            logger.log(level, "answering %s to %r", answer.status, exc, exc_info=trace)
+        headers = {"Retry-After": str(self._retry_after(scope))} if answer.retry_after else None
+        return JSONResponse(
+            {"code": answer.code, "detail": answer.detail}, answer.status, headers=headers
+        )
+
+    def _retry_after(self, scope: Scope) -> int:
+        """The given seconds, else the largest ``retry_after`` setting of the app's clients."""
+        if self.retry_after is not None:
+            return self.retry_after
+        found = lifecycles(scope.get("state", {}))
+        return max((lifecycle.settings.retry_after for lifecycle in found), default=1)
+
+    async def __call__(self, request: Request, exc: Exception) -> Response:
+        response = self.response(exc, request.scope)
+        if response is None:
+            raise exc
+        return response
+
+    def register(self, app: Starlette) -> None:
+        """Handle every class of the table on ``app`` (Starlette or FastAPI)."""
+        for exception_type, _ in self.table:
+            app.add_exception_handler(exception_type, self)

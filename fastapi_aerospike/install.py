@@ -1,0 +1,89 @@
+"""One call wiring the integration into a FastAPI or Starlette app.
+
+``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
+registers the error handlers, the health routes and the metrics route. Calling it again for the
+same client name does nothing; another name adds another client (a second cluster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+
+from fastapi_aerospike.errors import AerospikeErrorHandler
+from fastapi_aerospike.health import health_routes
+from fastapi_aerospike.lifespan import DEFAULT_CLIENT_NAME, AerospikeLifespan
+from fastapi_aerospike.metrics import AerospikeMetrics
+from fastapi_aerospike.settings import AerospikeSettings
+
+__all__ = ["Installation", "install"]
+
+INSTALLATION_ATTRIBUTE = "fastapi_aerospike"
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+@dataclass
+class Installation:
+    """What ``install`` added to one app, kept on ``app.state.fastapi_aerospike``."""
+
+    lifespans: dict[str, AerospikeLifespan] = field(default_factory=dict)
+    metrics: AerospikeMetrics | None = None
+
+
+def install(
+    app: Starlette,
+    settings: AerospikeSettings | None = None,
+    *,
+    name: str = DEFAULT_CLIENT_NAME,
+    health_prefix: str | None = "/health",
+    metrics_path: str | None = "/metrics",
+    registry: CollectorRegistry | None = None,
+    record_errors: bool = False,
+    retry_after: int | None = None,
+) -> Installation:
+    """Wire the client ``name`` and the error handlers, health and metrics routes into ``app``.
+
+    ``settings`` default to ``AerospikeSettings.from_env()`` read at startup. ``None`` for
+    ``health_prefix`` or ``metrics_path`` leaves that route out; ``record_errors`` answers
+    missing records 404 and generation conflicts 409; ``retry_after`` overrides the clients'
+    ``retry_after`` setting. Returns what is installed.
+    """
+    installation: Installation | None = getattr(app.state, INSTALLATION_ATTRIBUTE, None)
+    if installation is None:
+        installation = Installation()
+        setattr(app.state, INSTALLATION_ATTRIBUTE, installation)
+        handler = AerospikeErrorHandler(retry_after=retry_after, record_errors=record_errors)
+        handler.register(app)
+        if health_prefix is not None:
+            for route in health_routes(health_prefix):
+                app.router.routes.append(route)
+        if metrics_path is not None:
+            installation.metrics = AerospikeMetrics(registry)
+            app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)
+        app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
+    if name not in installation.lifespans:
+        installation.lifespans[name] = AerospikeLifespan(settings, name=name)
+    return installation
+
+
+def _with_clients(user_lifespan: Lifespan, installation: Installation) -> Lifespan:
+    """The user's lifespan inside the clients': its startup and shutdown can use them."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
+        async with AsyncExitStack() as stack:
+            state: dict[str, Any] = {}
+            for aerospike in installation.lifespans.values():
+                state.update(await stack.enter_async_context(aerospike(app)))
+            if installation.metrics is not None:
+                await stack.enter_async_context(installation.metrics.refreshing(state))
+            user_state = await stack.enter_async_context(user_lifespan(app))
+            yield {**state, **(user_state or {})}
+
+    return lifespan

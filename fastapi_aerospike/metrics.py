@@ -1,0 +1,171 @@
+"""Prometheus metrics of the clients' admission control: in flight, queued, rejected, latency.
+
+The numbers come from ``AsyncClient.stats()`` (atomics in the native core, cheap to read). Each
+worker copies them into prometheus-client metrics on a timer and right before a scrape, so under
+gunicorn with ``PROMETHEUS_MULTIPROC_DIR`` every worker's values reach the shared files and any
+worker's ``/metrics`` answers for all (the gunicorn config must call
+``prometheus_client.multiprocess.mark_process_dead`` in ``child_exit``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from aerospike_py import AsyncClient, ClientStats
+from fastapi_aerospike.lifespan import Lifecycle, lifecycles
+
+__all__ = ["AerospikeMetrics"]
+
+logger = logging.getLogger("fastapi_aerospike")
+
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class AerospikeMetrics:
+    """The metric families, in ``registry`` (a private one unless given), and their refresh."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        labels = ["client"]
+        self.in_flight = Gauge(
+            "aerospike_operations_in_flight",
+            "Operations dispatched to the cluster and not yet answered.",
+            labels,
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.queued = Gauge(
+            "aerospike_operations_queued",
+            "Operations waiting for a slot under max_concurrent_operations.",
+            labels,
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.limit = Gauge(
+            "aerospike_max_concurrent_operations",
+            "Configured slots (0: unlimited); summed over workers it is the load on the cluster.",
+            labels,
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.completed = Counter(
+            "aerospike_operations_completed",
+            "Operations that succeeded.",
+            labels,
+            registry=self.registry,
+        )
+        self.failed = Counter(
+            "aerospike_operations_failed",
+            "Operations that failed after being dispatched.",
+            labels,
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "aerospike_operations_rejected",
+            "Operations refused with BackpressureError (answered 503).",
+            labels,
+            registry=self.registry,
+        )
+        self._latency: Histogram | None = None
+        self._previous: dict[str, tuple[AsyncClient, ClientStats]] = {}
+
+    def refresh(self, found: Iterable[Lifecycle]) -> None:
+        """Copy the clients' current stats into the metrics."""
+        for lifecycle in found:
+            stats = lifecycle.client.stats()
+            previous = self._previous.get(lifecycle.name)
+            before = previous[1] if previous and previous[0] is lifecycle.client else None
+            self._previous[lifecycle.name] = (lifecycle.client, stats)
+            self._record(lifecycle.name, stats, before)
+
+    def _record(self, name: str, stats: ClientStats, before: ClientStats | None) -> None:
+        self.in_flight.labels(name).set(stats.in_flight)
+        self.queued.labels(name).set(stats.queued)
+        self.limit.labels(name).set(stats.max_concurrent_operations)
+        for counter, now, then in (
+            (self.completed, stats.completed, before.completed if before else 0),
+            (self.failed, stats.failed, before.failed if before else 0),
+            (self.rejected, stats.rejected, before.rejected if before else 0),
+        ):
+            child = counter.labels(name)  # exposed at 0 before the first operation
+            if now > then:
+                child.inc(now - then)
+        latency = self._latency_histogram(stats.latency_bucket_bounds)
+        series = latency.labels(name)
+        if len(series._buckets) != len(stats.latency_bucket_counts):
+            logger.warning("latency buckets of client %r do not match the histogram", name)
+            return
+        counts_before = before.latency_bucket_counts if before else None
+        # prometheus-client keeps a histogram as one non-cumulative value per bucket plus the
+        # sum, exactly as the client reports it; adding the increments keeps multiprocess files
+        # right without observing each operation again.
+        for index, count in enumerate(stats.latency_bucket_counts):
+            increment = count - (counts_before[index] if counts_before else 0)
+            if increment > 0:
+                series._buckets[index].inc(increment)
+        sum_increment = stats.latency_sum_seconds - (before.latency_sum_seconds if before else 0.0)
+        if sum_increment > 0:
+            series._sum.inc(sum_increment)
+
+    def _latency_histogram(self, bounds: tuple[float, ...]) -> Histogram:
+        """Made at the first refresh: the buckets are the client's own bounds."""
+        if self._latency is None:
+            self._latency = Histogram(
+                "aerospike_operation_duration_seconds",
+                "Time from admission (a free slot) to completion of each operation.",
+                ["client"],
+                buckets=bounds,
+                registry=self.registry,
+            )
+        return self._latency
+
+    @contextlib.asynccontextmanager
+    async def refreshing(
+        self, state: Mapping[str, Any], interval: float = 1.0
+    ) -> AsyncIterator[None]:
+        """Refresh every ``interval`` seconds while the app runs, and once more at shutdown."""
+        found = lifecycles(dict(state))
+
+        async def loop() -> None:
+            while True:
+                self.refresh(found)
+                await asyncio.sleep(interval)
+
+        task = asyncio.create_task(loop(), name="fastapi_aerospike metrics")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self.refresh(found)
+
+    def exposition(self) -> bytes:
+        """The text format, for every worker when ``PROMETHEUS_MULTIPROC_DIR`` is set."""
+        if os.environ.get(MULTIPROC_DIR_VARIABLE):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+    async def endpoint(self, request: Request) -> Response:
+        """``GET /metrics``: refresh this worker's values, then expose."""
+        self.refresh(lifecycles(request.scope.get("state", {})))
+        return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
