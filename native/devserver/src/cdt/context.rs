@@ -18,6 +18,8 @@ const CREATE_MASK: u8 = 0xc0;
 /// List create flag: pad with nils when the index is past the end.
 const CREATE_LIST_PAD: u8 = 0x80;
 const CREATE_ORDERED: u8 = 0xc0;
+/// Nils a created level may be padded with (as many as a list write may add).
+const MAX_PADDING: i64 = 1 << 20;
 
 /// One level of a context path.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,19 +187,27 @@ fn new_container(step: &Step, is_list: bool) -> Value {
     }
 }
 
+/// Creates a missing list element (server `list_subcontext_by_index`): -1 in an empty list and
+/// the end itself are always allowed; further past the end an ordered list appends, an
+/// unordered one pads with nils only under the unbounded (pad) flag.
 fn create_in_list(list: &mut List, step: &Step, child_is_list: bool) -> Result<usize, ResultCode> {
     let Value::Int(index) = step.value else {
         return Err(OP_NOT_APPLICABLE);
     };
-    let len = list.items.len() as i64;
-    let fits =
-        index == len || (step.create == CREATE_LIST_PAD && index > len && index - len <= 1 << 20);
-    if step.kind != LIST_INDEX || step.create == 0 || !fits || list.ordered {
+    if step.kind != LIST_INDEX || step.create == 0 {
         return Err(OP_NOT_APPLICABLE);
     }
-    list.items.resize(index as usize, Value::Nil);
+    let len = list.items.len() as i64;
+    let position = if (index == -1 && len == 0) || index == len || (index > len && list.ordered) {
+        len
+    } else if index > len && step.create == CREATE_LIST_PAD && index - len <= MAX_PADDING {
+        index
+    } else {
+        return Err(OP_NOT_APPLICABLE);
+    };
+    list.items.resize(position as usize, Value::Nil);
     list.items.push(new_container(step, child_is_list));
-    Ok(index as usize)
+    Ok(position as usize)
 }
 
 fn create_in_map(map: &mut Map, step: &Step, child_is_list: bool) -> Result<usize, ResultCode> {

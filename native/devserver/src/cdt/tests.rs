@@ -788,6 +788,20 @@ fn contexts_reach_nested_collections() {
             l(vec![Value::Nil, Value::Nil, l(vec![i(9)])])
         )]))
     );
+    // Creating list levels: -1 in an empty list, the end, past the end of an ordered list.
+    let create_last = vec![i(0x10 | 0x40), i(-1)];
+    let out = modify(Some(&l(vec![])), &ctx_payload(create_last, 1, vec![i(1)])).unwrap();
+    assert_eq!(out.bin, Some(l(vec![l(vec![i(1)])])));
+    let past_end = vec![i(0x10 | 0x40), i(5)];
+    assert_eq!(
+        modify(
+            Some(&l(vec![i(1)])),
+            &ctx_payload(past_end.clone(), 1, vec![i(2)])
+        ),
+        Err(OP_NOT_APPLICABLE)
+    );
+    let out = modify(Some(&ol(vec![i(1)])), &ctx_payload(past_end, 1, vec![i(2)])).unwrap();
+    assert_eq!(out.bin, Some(ol(vec![i(1), l(vec![i(2)])])));
     // Modifying inside an ordered list keeps it ordered.
     let sorted = ol(vec![l(vec![i(1)]), l(vec![i(2)])]);
     let out = modify(
