@@ -166,3 +166,29 @@ def test_connect_to_nothing_raises_cluster_error() -> None:
     with pytest.raises(aerospike_py.AerospikeError):
         client.connect()
     assert not client.is_connected()
+
+
+def test_async_results_reach_every_event_loop(config: dict[str, Any], set_name: str) -> None:
+    """Thousands of completions, on two event loops in turn, none lost (no hang)."""
+    capped = {**config, "max_concurrent_operations": 64}
+    client = aerospike_py.AsyncClient(capped)
+
+    async def burst(first: int) -> list[Any]:
+        keys = [(NS, set_name, i) for i in range(first, first + 3000)]
+        await asyncio.wait_for(
+            asyncio.gather(*(client.put(k, {"i": k[2]}) for k in keys)), timeout=60
+        )
+        records = await asyncio.wait_for(asyncio.gather(*(client.get(k) for k in keys)), timeout=60)
+        return [r.bins["i"] for r in records if r.bins]
+
+    async def first_loop() -> list[Any]:
+        await client.connect()
+        return await burst(0)
+
+    async def second_loop() -> list[Any]:
+        values = await burst(3000)
+        await client.close()
+        return values
+
+    assert asyncio.run(first_loop()) == list(range(3000))
+    assert asyncio.run(second_loop()) == list(range(3000, 6000))

@@ -6,7 +6,6 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyType};
 
 use crate::batch::BatchReadResult;
-use crate::bridge::IntoPython;
 use crate::convert::{key_to_py, meta_to_py, named, record_to_py, value_to_py};
 use crate::errors::result_code_number;
 
@@ -46,8 +45,8 @@ static BATCH_RECORD_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BATCH_RECORDS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INFO_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-impl IntoPython for Reply {
-    fn into_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+impl Reply {
+    pub fn into_python(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         match self {
             Reply::Nothing => Ok(py.None().into_bound(py)),
             Reply::Flag(flag) => Ok(pyo3::types::PyBool::new(py, flag).to_owned().into_any()),
