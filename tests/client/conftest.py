@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 import aerospike_py
+from tests.client.stall import StallingRelay, ThreadedRelay
 
 NAMESPACE = "test"
 
@@ -34,3 +37,19 @@ def client(config: dict[str, Any]) -> Iterator[aerospike_py.Client]:
 async def async_client(config: dict[str, Any]) -> AsyncIterator[aerospike_py.AsyncClient]:
     async with aerospike_py.AsyncClient(config) as connected:
         yield connected
+
+
+@pytest.fixture
+def threaded_relay(aerospike_hosts: list[tuple[str, int]]) -> Iterator[ThreadedRelay]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    relay = StallingRelay(aerospike_hosts[0])
+    asyncio.run_coroutine_threadsafe(relay.__aenter__(), loop).result(timeout=10)
+    try:
+        yield ThreadedRelay(relay, loop)
+    finally:
+        asyncio.run_coroutine_threadsafe(relay.__aexit__(None, None, None), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

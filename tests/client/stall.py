@@ -7,8 +7,11 @@ would discover the server's own address and go around the relay)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import TracebackType
 from typing import Self
+
+import aerospike_py
 
 HEADER = 8
 INFO_TYPE = 1
@@ -82,3 +85,30 @@ class StallingRelay:
             pass
         finally:
             sink.close()
+
+
+class ThreadedRelay:
+    """A StallingRelay on its own event loop thread, for tests of the blocking client."""
+
+    def __init__(self, relay: StallingRelay, loop: asyncio.AbstractEventLoop) -> None:
+        self.relay = relay
+        self.loop = loop
+
+    @property
+    def host(self) -> tuple[str, int]:
+        return self.relay.host
+
+    def hold(self) -> None:
+        self.loop.call_soon_threadsafe(self.relay.hold)
+
+    def release(self) -> None:
+        self.loop.call_soon_threadsafe(self.relay.release)
+
+
+def wait_for_in_flight(client: aerospike_py.Client, count: int) -> None:
+    """Polls the client's counters until ``count`` commands are in flight (at most 5 s)."""
+    for _ in range(5000):
+        if client.stats().in_flight == count:
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError(f"never saw {count} commands in flight")

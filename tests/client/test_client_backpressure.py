@@ -7,13 +7,14 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from typing import Any
 
 import pytest
 
 import aerospike_py
 from aerospike_py import BackpressureError
-from tests.client.stall import StallingRelay
+from tests.client.stall import StallingRelay, ThreadedRelay, wait_for_in_flight
 
 NS = "test"
 
@@ -73,24 +74,28 @@ async def test_a_stalled_slot_rejects_with_the_time_waited(
             assert (await client.get((NS, set_name, "a"))).bins == {"v": 1}
 
 
-def test_sync_backpressure_from_threads(
-    aerospike_hosts: list[tuple[str, int]], set_name: str
+def test_sync_backpressure_while_a_thread_holds_the_slot(
+    threaded_relay: ThreadedRelay, set_name: str
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     config = {
-        "hosts": aerospike_hosts,
+        "hosts": [threaded_relay.host],
         "max_concurrent_operations": 1,
-        "operation_queue_timeout_ms": 1,
+        "operation_queue_timeout_ms": 20,
+        "total_timeout": 30_000,
     }
-    with aerospike_py.Client(config) as client, ThreadPoolExecutor(8) as pool:
-        futures = [
-            pool.submit(client.put, (NS, set_name, i), {"blob": b"x" * 50_000}) for i in range(64)
-        ]
-        errors = [f.exception() for f in futures]
-        assert any(isinstance(e, BackpressureError) for e in errors)
-        assert all(e is None or isinstance(e, BackpressureError) for e in errors)
-        assert client.stats().in_flight == 0
+    with aerospike_py.Client(config) as client:
+        client.put((NS, set_name, "k"), {"v": 1})
+        threaded_relay.hold()
+        holder = threading.Thread(target=client.get, args=((NS, set_name, "k"),))
+        holder.start()
+        wait_for_in_flight(client, 1)
+        with pytest.raises(BackpressureError) as raised:
+            client.put((NS, set_name, "other"), {"v": 2})
+        assert (raised.value.limit, raised.value.waited_ms >= 20) == (1, True)
+        threaded_relay.release()
+        holder.join(timeout=30)
+        client.put((NS, set_name, "other"), {"v": 2})
+        assert client.stats().rejected == 1
 
 
 async def test_cancelling_frees_the_slot(
