@@ -6,6 +6,7 @@
 //!
 //! Start one with [`Cluster::start`] on a Tokio runtime; [`Cluster::addresses`] lists the nodes.
 
+pub mod batch;
 pub mod cdt;
 pub mod cluster;
 pub mod command;
@@ -15,6 +16,7 @@ pub mod info;
 pub mod message;
 pub mod msgpack;
 pub mod proto;
+pub mod reply_stream;
 pub mod result_code;
 pub mod server;
 pub mod store;

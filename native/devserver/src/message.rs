@@ -181,9 +181,7 @@ impl<'a> Message<'a> {
     /// Parses a whole AS_MSG body. Any length that runs past the body is a parameter error.
     pub fn parse(body: &'a [u8]) -> Result<Message<'a>, ResultCode> {
         let (header, n_fields, n_ops) = Header::parse(body)?;
-        let mut cursor = Cursor {
-            rest: &body[HEADER_LEN..],
-        };
+        let mut cursor = Cursor::new(&body[HEADER_LEN..]);
         let fields = (0..n_fields)
             .map(|_| cursor.field())
             .collect::<Result<Vec<_>, _>>()?;
@@ -208,13 +206,22 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Reads fields and ops off the front of a byte slice.
-struct Cursor<'a> {
+/// Reads fields and ops off the front of a byte slice (also the rows of a batch, §3.8).
+pub(crate) struct Cursor<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ResultCode> {
+    pub(crate) fn new(rest: &'a [u8]) -> Cursor<'a> {
+        Cursor { rest }
+    }
+
+    /// Whether every byte has been read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], ResultCode> {
         if n > self.rest.len() {
             return Err(PARAMETER_ERROR);
         }
@@ -229,12 +236,12 @@ impl<'a> Cursor<'a> {
         self.take(usize::try_from(size).map_err(|_| PARAMETER_ERROR)?)
     }
 
-    fn field(&mut self) -> Result<Field<'a>, ResultCode> {
+    pub(crate) fn field(&mut self) -> Result<Field<'a>, ResultCode> {
         let (kind, data) = self.sized()?.split_first().ok_or(PARAMETER_ERROR)?;
         Ok(Field { kind: *kind, data })
     }
 
-    fn op(&mut self) -> Result<Op<'a>, ResultCode> {
+    pub(crate) fn op(&mut self) -> Result<Op<'a>, ResultCode> {
         let body = self.sized()?;
         let [kind, particle_type, flags, name_len, rest @ ..] = body else {
             return Err(PARAMETER_ERROR);

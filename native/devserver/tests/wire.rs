@@ -407,3 +407,59 @@ async fn untrustworthy_frames_close_only_their_connection() {
         .unwrap();
     assert_eq!(record.generation, 6, "one put per bad frame");
 }
+
+/// A BATCH_INDEX request body (info1 BATCH) around `batch` (count, parent flags, rows).
+fn batch_msg(batch: &[u8]) -> Vec<u8> {
+    msg([0x08, 0, 0, 0], 0, &[field(41, batch)], &[])
+}
+
+/// One read-all row of a batch for `digest`.
+fn batch_read_row(index: u32, digest: &[u8; 20]) -> Vec<u8> {
+    let mut row = index.to_be_bytes().to_vec();
+    row.extend_from_slice(digest);
+    row.extend_from_slice(&[0, 0x03, 0, 1, 0, 0]);
+    row.extend_from_slice(&field(0, b"test"));
+    row
+}
+
+#[tokio::test]
+async fn hostile_batches_answer_parameter_error_in_the_last_marker() {
+    let (_cluster, mut stream) = start().await;
+    let row = batch_read_row(0, &DIGEST);
+    let with_rows = |count: u32, rows: &[u8]| [&count.to_be_bytes()[..], &[0x0c], rows].concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("no rows", with_rows(0, &[])),
+        ("count past the bytes", with_rows(u32::MAX, &row)),
+        ("one row short", with_rows(2, &row)),
+        (
+            "repeat of nothing",
+            with_rows(1, &[&[0u8; 24][..], &[1]].concat()),
+        ),
+        ("truncated row", with_rows(1, &row[..row.len() - 3])),
+        (
+            "trailing bytes",
+            with_rows(1, &[&row[..], &[0xff]].concat()),
+        ),
+        ("no batch field", Vec::new()),
+    ];
+    for (what, batch) in cases {
+        let body = if batch.is_empty() {
+            msg([0x08, 0, 0, 0], 0, &[], &[])
+        } else {
+            batch_msg(&batch)
+        };
+        let (kind, reply) = call(&mut stream, &frame(3, &body)).await;
+        assert_eq!(
+            (kind, reply.len()),
+            (3, 22),
+            "{what}: one header-only message"
+        );
+        assert_eq!(reply[3] & 0x01, 0x01, "{what}: LAST marker");
+        assert_eq!(reply[5], 4, "{what}: PARAMETER_ERROR");
+    }
+    // The connection still serves a valid batch: one not-found row, then LAST.
+    let (_, reply) = call(&mut stream, &frame(3, &batch_msg(&with_rows(1, &row)))).await;
+    assert_eq!(reply.len(), 44);
+    assert_eq!(reply[5], 2, "row not found");
+    assert_eq!(reply[22 + 3] & 0x01, 0x01, "then LAST");
+}
