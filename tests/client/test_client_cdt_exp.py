@@ -1,0 +1,82 @@
+"""List and map operations, and filter expressions, over TCP."""
+
+from __future__ import annotations
+
+import pytest
+
+import aerospike_py
+from aerospike_py import exp
+from aerospike_py import list_operations as lo
+from aerospike_py import map_operations as mo
+
+NS = "test"
+
+
+def test_list_operations(client: aerospike_py.Client, set_name: str) -> None:
+    key = (NS, set_name, "list")
+    client.put(key, {"l": [3, 1, 2]})
+    record = client.operate(
+        key,
+        [
+            lo.list_append("l", 5),
+            lo.list_append_items("l", [4, 0]),
+            lo.list_size("l"),
+        ],
+    )
+    # Several operations on one bin answer one result each, in order (sizes after each write).
+    assert record.bins == {"l": [4, 6, 6]}
+    ordered = client.operate_ordered(
+        key,
+        [
+            lo.list_get_by_rank_range("l", 0, aerospike_py.LIST_RETURN_VALUE, count=3),
+            lo.list_remove_by_value("l", 5, aerospike_py.LIST_RETURN_COUNT),
+        ],
+    )
+    assert ordered.ordered_bins[0].name == "l"
+    assert client.operate(key, [lo.list_sort("l"), lo.list_get_range("l", 0, 10)]).bins == {
+        "l": [0, 1, 2, 3, 4]
+    }
+    assert client.operate(key, [lo.list_pop("l", 0)]).bins == {"l": 0}
+    client.operate(key, [lo.list_insert("l", 0, 9), lo.list_increment("l", 0, 1)])
+    assert client.get(key).bins == {"l": [10, 1, 2, 3, 4]}
+    client.operate(key, [lo.list_clear("l")])
+    assert client.get(key).bins == {"l": []}
+
+
+def test_map_operations(client: aerospike_py.Client, set_name: str) -> None:
+    key = (NS, set_name, "map")
+    policy = {"order": aerospike_py.MAP_KEY_ORDERED}
+    client.operate(
+        key,
+        [
+            mo.map_put("m", "a", 1, policy),
+            mo.map_put_items("m", {"b": 2, "c": 3}, policy),
+            mo.map_increment("m", "a", 10, policy),
+        ],
+    )
+    assert client.get(key).bins == {"m": {"a": 11, "b": 2, "c": 3}}
+    record = client.operate(key, [mo.map_get_by_key("m", "b", aerospike_py.MAP_RETURN_VALUE)])
+    assert record.bins == {"m": 2}
+    record = client.operate(key, [mo.map_size("m")])
+    assert record.bins == {"m": 3}
+    client.operate(key, [mo.map_remove_by_key("m", "c", aerospike_py.MAP_RETURN_NONE)])
+    assert client.get(key).bins == {"m": {"a": 11, "b": 2}}
+
+
+def test_filter_expression_on_reads_and_writes(client: aerospike_py.Client, set_name: str) -> None:
+    key = (NS, set_name, "filtered")
+    client.put(key, {"active": True, "age": 30, "name": "Ada"})
+    adult = {"filter_expression": exp.ge(exp.int_bin("age"), exp.int_val(21))}
+    assert client.get(key, policy=adult).bins["name"] == "Ada"
+    inactive = {"filter_expression": exp.eq(exp.bool_bin("active"), exp.bool_val(False))}
+    with pytest.raises(aerospike_py.FilteredOut) as raised:
+        client.get(key, policy=inactive)
+    assert raised.value.result_code == 27
+    both = exp.and_(
+        exp.eq(exp.string_bin("name"), exp.string_val("Ada")),
+        exp.lt(exp.num_add(exp.int_bin("age"), exp.int_val(5)), exp.int_val(40)),
+    )
+    client.put(key, {"age": 31}, policy={"filter_expression": both})
+    assert client.get(key).bins["age"] == 31
+    with pytest.raises(aerospike_py.FilteredOut):
+        client.put(key, {"age": 99}, policy={"filter_expression": exp.not_(both)})
