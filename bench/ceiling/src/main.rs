@@ -75,7 +75,12 @@ async fn main() {
         let operations: Vec<BatchOperation> = (0..100)
             .map(|i| BatchOperation::read(&read_policy, key(b * 100 + i), Bins::All))
             .collect();
-        client.batch(&batch_policy, &operations).await.expect("batch");
+        if let Err(error) = client.batch(&batch_policy, &operations).await {
+            let error = format!("{error}").replace('"', "'");
+            println!("{{\"client\": \"rust-crate\", \"workload\": \"batch_read_100\", \"mode\": \"sequential\", \"error\": \"{error}\"}}");
+            client.close().await.expect("close");
+            return;
+        }
     }
     report("batch_read_100", "sequential", batches, started);
     client.close().await.expect("close");
