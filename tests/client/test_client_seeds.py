@@ -1,4 +1,4 @@
-"""The tuning guide's snippets (the seeds), run as written with ``import aerospike_py as aerospike``.
+"""The tuning guide's snippets (the seeds), run as written with `import aerospike_py as aerospike`.
 
 Names the snippets assume (``client``, ``key``, ``keys``, ``bins``, ``now``) are provided; hosts
 they name ("node1", "aerospike") are replaced by the server under test only where the snippet
