@@ -1,0 +1,125 @@
+"""Batch commands and the NumPy fill, over TCP, sync and async."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aerospike
+import numpy as np
+import pytest
+
+import aerospike_py
+from aerospike_py import list_operations as lo
+
+NS = "test"
+DTYPE = np.dtype([("score", "i8"), ("rating", "f8"), ("flag", "?"), ("tag", "S4")])
+
+
+def write_scores(client: aerospike_py.Client, set_name: str, count: int) -> list[Any]:
+    keys = [(NS, set_name, i) for i in range(count)]
+    outcome = client.batch_write(
+        [
+            (k, {"score": i, "rating": i / 2, "flag": i % 2 == 0, "tag": f"t{i}"})
+            for i, k in enumerate(keys)
+        ]
+    )
+    assert [r.result for r in outcome.batch_records] == [0] * count
+    return keys
+
+
+def test_batch_read_returns_every_key_in_order(client: aerospike_py.Client, set_name: str) -> None:
+    keys = write_scores(client, set_name, 10)
+    missing = (NS, set_name, "missing")
+    result = client.batch_read([*keys, missing], bins=["score"])
+    records = result.batch_records
+    assert len(result) == 11
+    assert [r.record.bins for r in records[:10] if r.record] == [{"score": i} for i in range(10)]
+    assert (records[10].result, records[10].record) == (2, None)
+    assert records[3].key is not None
+    assert records[3].key.user_key == 3
+    assert result.to_dict()[4] == {"score": 4}
+
+
+def test_to_numpy_marks_missing_rows(client: aerospike_py.Client, set_name: str) -> None:
+    keys = write_scores(client, set_name, 5)
+    wanted = [keys[0], (NS, set_name, "absent"), *keys[1:]]
+    batch = client.batch_read(wanted, bins=["score", "rating", "flag", "tag"]).to_numpy(DTYPE)
+    assert batch.batch_records.dtype == DTYPE
+    assert list(batch.found) == [True, False, True, True, True, True]
+    assert list(batch.result_codes) == [0, 2, 0, 0, 0, 0]
+    assert list(batch.batch_records["score"][batch.found]) == [0, 1, 2, 3, 4]
+    assert list(batch.batch_records["rating"][batch.found]) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert list(batch.batch_records["flag"][batch.found]) == [True, False, True, False, True]
+    assert batch.batch_records["tag"][2] == b"t1"
+    assert batch.get(3)["score"] == 3
+    assert "absent" in batch
+    assert list(batch.meta["gen"][batch.found]) == [1] * 5
+
+
+def test_to_numpy_rejects_a_value_that_does_not_fit(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    client.put((NS, set_name, "s"), {"score": "not a number"})
+    result = client.batch_read([(NS, set_name, "s")])
+    with pytest.raises(aerospike_py.InvalidArgError, match="score"):
+        result.to_numpy(np.dtype([("score", "i8")]))
+    with pytest.raises(aerospike_py.InvalidArgError, match="structured"):
+        result.to_numpy(np.dtype("i8"))
+
+
+def test_batch_operate_and_remove(client: aerospike_py.Client, set_name: str) -> None:
+    keys = write_scores(client, set_name, 4)
+    outcome = client.batch_operate(
+        keys, [{"op": aerospike_py.OPERATOR_INCR, "bin": "score", "val": 100}]
+    )
+    assert [r.result for r in outcome.batch_records] == [0, 0, 0, 0]
+    assert [client.get(k).bins["score"] for k in keys] == [100, 101, 102, 103]
+    client.put(keys[0], {"l": [1]})
+    client.batch_operate(keys[:1], [lo.list_append("l", 2)])
+    assert client.get(keys[0]).bins["l"] == [1, 2]
+    removed = client.batch_remove([*keys, (NS, set_name, "never")])
+    assert [r.result for r in removed.batch_records] == [0, 0, 0, 0, 2]
+    assert all(client.exists(k).meta is None for k in keys)
+
+
+async def test_async_batch(async_client: aerospike_py.AsyncClient, set_name: str) -> None:
+    keys = [(NS, set_name, i) for i in range(20)]
+    await async_client.batch_write([(k, {"score": i, "rating": 0.5}) for i, k in enumerate(keys)])
+    result = await async_client.batch_read(keys, bins=["score", "rating"])
+    batch = result.to_numpy(np.dtype([("score", "i8"), ("rating", "f8")]))
+    assert int(batch.batch_records["score"].sum()) == sum(range(20))
+
+
+def test_seed_numpy_snippet(client: aerospike_py.Client, set_name: str) -> None:
+    keys = [(NS, set_name, i) for i in range(10)]
+    client.batch_write(
+        [(k, {"score": i, "rating": 4.5, "name": "n", "age": i}) for i, k in enumerate(keys)]
+    )
+    scope: dict[str, Any] = {"aerospike": aerospike_py, "client": client, "keys": keys}
+    exec(
+        "results = [client.get(k) for k in keys]\n"
+        'batch = client.batch_read(keys, bins=["name", "age"])\n'
+        "import numpy as np\n"
+        'dtype = np.dtype([("score", "i8"), ("rating", "f8")])\n'
+        'batch = client.batch_read(keys, bins=["score", "rating"]).to_numpy(dtype)\n',
+        scope,
+    )
+    assert list(scope["batch"].batch_records["score"]) == list(range(10))
+
+
+@pytest.fixture
+def official(aerospike_hosts: list[tuple[str, int]]) -> Any:
+    official_client = aerospike.client({"hosts": aerospike_hosts}).connect()
+    yield official_client
+    official_client.close()
+
+
+def test_batch_reads_what_the_official_client_wrote(
+    client: aerospike_py.Client, official: Any, set_name: str
+) -> None:
+    values = [1, 2.5, "s", b"b", True, [1, [2]], {"k": {"n": 1}}]
+    keys = [(NS, set_name, i) for i in range(len(values))]
+    for k, v in zip(keys, values, strict=True):
+        official.put(k, {"v": v})
+    records = client.batch_read(keys).batch_records
+    assert [r.record.bins["v"] for r in records if r.record] == values
