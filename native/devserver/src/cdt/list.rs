@@ -262,7 +262,7 @@ fn add_items(
         Some(_) if list.ordered => return Err(OP_NOT_APPLICABLE),
         Some(index) => match writable_index(list.items.len(), index, flags, true) {
             Ok(p) => p,
-            Err(_) if no_fail => return Ok(()),
+            Err(OP_NOT_APPLICABLE) if no_fail => return Ok(()),
             Err(rc) => return Err(rc),
         },
     };
@@ -330,7 +330,7 @@ fn set(list: &mut List, index: i64, value: &Value, flags: i64) -> Result<(), Res
     let no_fail = flags & flag::NO_FAIL != 0;
     let position = match writable_index(list.items.len(), index, flags, false) {
         Ok(p) => p,
-        Err(_) if no_fail => return Ok(()),
+        Err(OP_NOT_APPLICABLE) if no_fail => return Ok(()),
         Err(rc) => return Err(rc),
     };
     let duplicate = flags & flag::ADD_UNIQUE != 0
@@ -355,7 +355,11 @@ fn increment(
     if !matches!(delta, Value::Int(_) | Value::Float(_)) {
         return Err(PARAMETER_ERROR);
     }
-    let position = writable_index(list.items.len(), index, flags, false)?;
+    let position = match writable_index(list.items.len(), index, flags, false) {
+        Ok(p) => p,
+        Err(OP_NOT_APPLICABLE) if flags & flag::NO_FAIL != 0 => return Ok(None),
+        Err(rc) => return Err(rc),
+    };
     let new = match list.items.get(position) {
         Some(current) => add_numbers(current, delta)?,
         None => delta.clone(),

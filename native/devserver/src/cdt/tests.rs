@@ -306,6 +306,7 @@ fn list_increment_creates_adds_and_checks_types() {
         (vec![i(2)], Err(BIN_TYPE_ERROR)),
         (vec![i(0), s("y")], Err(PARAMETER_ERROR)),
         (vec![i(3), i(1), i(0), i(2)], Err(OP_NOT_APPLICABLE)),
+        (vec![i(3), i(1), i(0), i(2 | 4)], Ok((list.clone(), None))),
     ];
     for (args, want) in cases {
         let got = md(Some(&list), 12, args.clone()).map(|m| (m.bin.unwrap(), m.result));
