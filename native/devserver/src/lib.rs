@@ -6,6 +6,7 @@
 //!
 //! Start one with [`Cluster::start`] on a Tokio runtime; [`Cluster::addresses`] lists the nodes.
 
+pub mod background;
 pub mod batch;
 pub mod cdt;
 pub mod cluster;
@@ -16,9 +17,11 @@ pub mod info;
 pub mod message;
 pub mod msgpack;
 pub mod proto;
+pub mod query;
 pub mod reply_stream;
 pub mod result_code;
 pub mod server;
+pub mod sindex;
 pub mod store;
 pub mod value;
 

@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use crate::cluster::{ClusterState, NodeIdentity};
 use crate::message::{field, info1, Message, Reply};
 use crate::proto::{self, Header, Kind};
-use crate::result_code::{ENTERPRISE_ONLY, SECURITY_NOT_ENABLED, UNSUPPORTED_FEATURE};
-use crate::{batch, command, info};
+use crate::result_code::{ENTERPRISE_ONLY, SECURITY_NOT_ENABLED};
+use crate::{batch, command, info, query};
 
 /// Accepts connections until the task is aborted; aborting also drops every connection.
 pub async fn serve(listener: TcpListener, node: Arc<NodeIdentity>, state: Arc<ClusterState>) {
@@ -76,7 +76,7 @@ pub fn respond(
             out.extend_from_slice(&proto::frame(Kind::Info, &info::answer(body, node, state)))
         }
         Kind::Admin => out.extend_from_slice(&security_not_enabled()),
-        Kind::Message => handle_message(body, state, out),
+        Kind::Message => handle_message(body, node, state, out),
         // Compression is an Enterprise feature: a Community server answers this code.
         Kind::CompressedMessage => {
             let start = proto::begin_frame(Kind::Message, out);
@@ -87,14 +87,15 @@ pub fn respond(
 }
 
 /// Routes an AS_MSG by shape (§3.6) and appends its reply frames.
-fn handle_message(body: &[u8], state: &ClusterState, out: &mut Vec<u8>) {
+fn handle_message(body: &[u8], node: &NodeIdentity, state: &ClusterState, out: &mut Vec<u8>) {
     let reply = match Message::parse(body) {
         Err(rc) => Reply::error(rc),
         Ok(msg) if msg.header.info1 & info1::BATCH != 0 => {
             return batch::execute(&state.store, &msg, out)
         }
-        // Scan/query arrives with its own module.
-        Ok(msg) if msg.field(field::DIGEST).is_none() => Reply::error(UNSUPPORTED_FEATURE),
+        Ok(msg) if msg.field(field::DIGEST).is_none() => {
+            return query::execute(state, node, &msg, out)
+        }
         Ok(msg) => command::execute(&state.store, &msg),
     };
     let start = proto::begin_frame(Kind::Message, out);

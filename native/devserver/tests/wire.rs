@@ -463,3 +463,64 @@ async fn hostile_batches_answer_parameter_error_in_the_last_marker() {
     assert_eq!(reply[5], 2, "row not found");
     assert_eq!(reply[22 + 3] & 0x01, 0x01, "then LAST");
 }
+
+/// A scan request body for namespace `test` with the given extra fields.
+fn scan_msg(extra: &[Vec<u8>]) -> Vec<u8> {
+    let mut fields = vec![field(0, b"test")];
+    fields.extend_from_slice(extra);
+    msg([0x01, 0, 0x04, 0], 0, &fields, &[])
+}
+
+#[tokio::test]
+async fn hostile_scans_answer_parameter_error_before_streaming() {
+    let (_cluster, mut stream) = start().await;
+    let mut range = vec![1, 1, b'n', 1];
+    range.extend_from_slice(&4u32.to_be_bytes());
+    range.extend_from_slice(&[0; 4]);
+    let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        ("odd PID array", vec![field(11, &[1, 0, 2])]),
+        ("PID past 4095", vec![field(11, &[0x00, 0x10])]),
+        ("duplicate PID", vec![field(11, &[5, 0, 5, 0])]),
+        (
+            "PID also resumed",
+            vec![field(11, &[0xec, 0x01]), field(12, &DIGEST)],
+        ),
+        ("short digest", vec![field(12, &DIGEST[..19])]),
+        (
+            "short max records",
+            vec![field(11, &[0, 0]), field(13, &[0; 4])],
+        ),
+        (
+            "malformed index range",
+            vec![field(11, &[0, 0]), field(22, &range)],
+        ),
+        (
+            "bad filter expression",
+            vec![field(11, &[0, 0]), field(43, &[0xc1])],
+        ),
+    ];
+    for (what, extra) in cases {
+        let (kind, reply) = call(&mut stream, &frame(3, &scan_msg(&extra))).await;
+        assert_eq!(
+            (kind, reply.len()),
+            (3, 22),
+            "{what}: one header-only reply"
+        );
+        assert_eq!(
+            reply[3] & 0x01,
+            0,
+            "{what}: no LAST marker before the stream"
+        );
+        assert_eq!(reply[5], 4, "{what}: PARAMETER_ERROR");
+    }
+    let unknown = msg([0x01, 0, 0x04, 0], 0, &[field(0, b"nope")], &[]);
+    assert_eq!(rc(&mut stream, &unknown).await, 20, "unknown namespace");
+    // The connection still streams: an empty partition gives only the LAST marker.
+    let (_, reply) = call(
+        &mut stream,
+        &frame(3, &scan_msg(&[field(11, &[0xff, 0x0f])])),
+    )
+    .await;
+    assert_eq!(reply.len(), 22);
+    assert_eq!((reply[3], reply[5]), (0x01, 0));
+}

@@ -1,0 +1,334 @@
+//! Scans, queries, secondary indexes and background jobs (§3.9) driven by the Rust `aerospike`
+//! crate: partition filters, resume, max-records paging, projection, filter expressions.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use aerospike::expressions::{eq, ge, int_bin, int_val};
+use aerospike::operations;
+use aerospike::query::{PartitionFilter, Statement};
+use aerospike::task::{Status, Task};
+use aerospike::{
+    as_bin, AdminPolicy, Bins, Client, CollectionIndexType, IndexType, Key, QueryPolicy,
+    ReadPolicy, Record, Value, WritePolicy,
+};
+use futures::StreamExt;
+
+/// Writes records with i = 0..n (and s = "v{i % 3}") to `set`, each with its user key.
+async fn seed(client: &Client, set: &str, n: i64) -> Vec<Key> {
+    let policy = WritePolicy {
+        send_key: true,
+        ..WritePolicy::default()
+    };
+    let mut keys = Vec::new();
+    for i in 0..n {
+        let key = Key::new(common::NAMESPACE, set, Value::from(i)).unwrap();
+        let bins = [as_bin!("i", i), as_bin!("s", format!("v{}", i % 3))];
+        client.put(&policy, &key, &bins).await.unwrap();
+        keys.push(key);
+    }
+    keys
+}
+
+async fn run(
+    client: &Client,
+    policy: &QueryPolicy,
+    filter: PartitionFilter,
+    statement: Statement,
+) -> (Vec<Record>, Option<PartitionFilter>) {
+    let recordset = client.query(policy, filter, statement).await.unwrap();
+    let records: Vec<Record> = recordset
+        .clone()
+        .into_stream()
+        .map(|r| r.expect("records stream without errors"))
+        .collect()
+        .await;
+    (records, recordset.partition_filter().await)
+}
+
+/// Every record of a query over all partitions, with the default policy.
+async fn run_all(client: &Client, statement: Statement) -> Vec<Record> {
+    run(
+        client,
+        &QueryPolicy::default(),
+        PartitionFilter::all(),
+        statement,
+    )
+    .await
+    .0
+}
+
+fn values_of(records: &[Record], bin: &str) -> Vec<i64> {
+    let mut values: Vec<i64> = records
+        .iter()
+        .map(|r| match r.bins.get(bin) {
+            Some(Value::Int(v)) => *v,
+            other => panic!("bin {bin} is {other:?}"),
+        })
+        .collect();
+    values.sort_unstable();
+    values
+}
+
+#[tokio::test]
+async fn scans_return_every_record_of_the_set_with_keys() {
+    let h = common::start().await;
+    seed(&h.client, "scan_all", 50).await;
+    seed(&h.client, "scan_other", 5).await;
+    let statement = Statement::new(common::NAMESPACE, "scan_all", Bins::All);
+    let records = run_all(&h.client, statement).await;
+    assert_eq!(values_of(&records, "i"), (0..50).collect::<Vec<_>>());
+    for record in &records {
+        let key = record.key.as_ref().unwrap();
+        assert_eq!(key.set_name, "scan_all");
+        assert_eq!(key.user_key, record.bins.get("i").cloned());
+        assert_eq!(record.generation, 1);
+    }
+
+    // No set: the whole namespace.
+    let statement = Statement::new(common::NAMESPACE, "", Bins::None);
+    let records = run_all(&h.client, statement).await;
+    assert_eq!(records.len(), 55);
+    assert!(records.iter().all(|r| r.bins.is_empty()));
+}
+
+#[tokio::test]
+async fn projections_skip_records_without_the_bins() {
+    let h = common::start().await;
+    seed(&h.client, "scan_projection", 4).await;
+    let key = Key::new(common::NAMESPACE, "scan_projection", Value::from("other")).unwrap();
+    h.client
+        .put(&WritePolicy::default(), &key, &[as_bin!("z", 1)])
+        .await
+        .unwrap();
+    let statement = Statement::new(common::NAMESPACE, "scan_projection", Bins::from(["s"]));
+    let records = run_all(&h.client, statement).await;
+    assert_eq!(records.len(), 4, "the record without bin s is not sent");
+    assert!(records
+        .iter()
+        .all(|r| r.bins.len() == 1 && r.bins.contains_key("s")));
+}
+
+#[tokio::test]
+async fn partition_ranges_only_return_their_partitions() {
+    let h = common::start().await;
+    let keys = seed(&h.client, "scan_range", 200).await;
+    let (begin, count) = (1000, 1500);
+    let statement = Statement::new(common::NAMESPACE, "scan_range", Bins::All);
+    let (records, _) = run(
+        &h.client,
+        &QueryPolicy::default(),
+        PartitionFilter::by_range(begin, count),
+        statement,
+    )
+    .await;
+    let expected: HashSet<i64> = keys
+        .iter()
+        .filter(|k| (begin..begin + count).contains(&k.partition_id()))
+        .map(|k| match k.user_key {
+            Some(Value::Int(i)) => i,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    let got: HashSet<i64> = values_of(&records, "i").into_iter().collect();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn max_records_pages_return_every_record_exactly_once() {
+    let h = common::start().await;
+    seed(&h.client, "scan_pages", 95).await;
+    let policy = QueryPolicy {
+        max_records: 10,
+        ..QueryPolicy::default()
+    };
+    let mut cursor = PartitionFilter::all();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let statement = Statement::new(common::NAMESPACE, "scan_pages", Bins::All);
+        let (records, next) = run(&h.client, &policy, cursor, statement).await;
+        assert!(records.len() <= 10, "page of {}", records.len());
+        seen.extend(values_of(&records, "i"));
+        pages += 1;
+        assert!(pages <= 20, "paging terminates");
+        cursor = next.expect("the cursor is handed back");
+        if cursor.done() {
+            break;
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..95).collect::<Vec<_>>());
+    assert!(pages >= 10);
+}
+
+#[tokio::test]
+async fn filter_expressions_select_records() {
+    let h = common::start().await;
+    seed(&h.client, "scan_filter", 30).await;
+    let mut policy = QueryPolicy::default();
+    policy.base_policy.filter_expression = Some(ge(int_bin("i".into()), int_val(25)));
+    let statement = Statement::new(common::NAMESPACE, "scan_filter", Bins::All);
+    let (records, _) = run(&h.client, &policy, PartitionFilter::all(), statement).await;
+    assert_eq!(values_of(&records, "i"), [25, 26, 27, 28, 29]);
+}
+
+/// Waits for an index or background task and checks that it completed.
+async fn completes(task: impl Task + Sync) {
+    let status = task
+        .wait_till_complete(Some(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert!(matches!(status, Status::Complete));
+}
+
+async fn create_index(client: &Client, set: &str, bin: &str, name: &str, kind: IndexType) {
+    let task = client
+        .create_index_on_bin(
+            &AdminPolicy::default(),
+            common::NAMESPACE,
+            set,
+            bin,
+            name,
+            kind,
+            CollectionIndexType::Default,
+            None,
+        )
+        .await
+        .unwrap();
+    completes(task).await;
+}
+
+#[tokio::test]
+async fn secondary_index_queries_match_ranges_and_equality() {
+    use aerospike::query::Filter;
+
+    let h = common::start().await;
+    let set = "sindex_query";
+    seed(&h.client, set, 40).await;
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::range("i", 10, 14));
+    let missing_index = h
+        .client
+        .query(&QueryPolicy::default(), PartitionFilter::all(), statement)
+        .await
+        .unwrap();
+    let first = missing_index.into_stream().next().await;
+    assert!(
+        matches!(
+            first,
+            Some(Err(aerospike::Error::ServerError(
+                aerospike::ResultCode::IndexNotFound,
+                ..
+            )))
+        ),
+        "no index yet: {first:?}"
+    );
+
+    create_index(&h.client, set, "i", "q_idx_i", IndexType::Numeric).await;
+    create_index(&h.client, set, "s", "q_idx_s", IndexType::String).await;
+
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::range("i", 10, 14));
+    let records = run_all(&h.client, statement).await;
+    assert_eq!(values_of(&records, "i"), [10, 11, 12, 13, 14]);
+
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::from(["i"]));
+    statement.add_filter(Filter::equal("i", 7));
+    let records = run_all(&h.client, statement).await;
+    assert_eq!(values_of(&records, "i"), [7]);
+
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::equal("s", "v1"));
+    let mut policy = QueryPolicy::default();
+    policy.base_policy.filter_expression = Some(ge(int_bin("i".into()), int_val(30)));
+    let (records, _) = run(&h.client, &policy, PartitionFilter::all(), statement).await;
+    assert_eq!(values_of(&records, "i"), [31, 34, 37]);
+
+    // Paging an index query with max_records still returns each match once.
+    let policy = QueryPolicy {
+        max_records: 4,
+        ..QueryPolicy::default()
+    };
+    let mut cursor = PartitionFilter::all();
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+        statement.add_filter(Filter::range("i", 0, 19));
+        let (records, next) = run(&h.client, &policy, cursor, statement).await;
+        seen.extend(values_of(&records, "i"));
+        cursor = next.unwrap();
+        if cursor.done() {
+            break;
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..20).collect::<Vec<_>>());
+
+    h.client
+        .drop_index(&AdminPolicy::default(), common::NAMESPACE, set, "q_idx_i")
+        .await
+        .map(completes)
+        .unwrap()
+        .await;
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::range("i", 10, 14));
+    let recordset = h
+        .client
+        .query(&QueryPolicy::default(), PartitionFilter::all(), statement)
+        .await
+        .unwrap();
+    assert!(matches!(
+        recordset.into_stream().next().await,
+        Some(Err(aerospike::Error::ServerError(
+            aerospike::ResultCode::IndexNotFound,
+            ..
+        )))
+    ));
+}
+
+#[tokio::test]
+async fn background_operations_update_every_matching_record() {
+    let h = common::start().await;
+    let set = "background_ops";
+    let keys = seed(&h.client, set, 20).await;
+    let mut policy = WritePolicy::default();
+    policy.base_policy.filter_expression = Some(eq(int_bin("s_len".into()), int_val(0)));
+    // A filter on a missing bin matches nothing: no record may change.
+    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    h.client
+        .query_operate(&policy, statement, &[operations::put(&as_bin!("x", 1))])
+        .await
+        .map(completes)
+        .unwrap()
+        .await;
+
+    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    let task = h
+        .client
+        .query_operate(
+            &WritePolicy::default(),
+            statement,
+            &[
+                operations::add(&as_bin!("i", 100)),
+                operations::put(&as_bin!("done", true)),
+            ],
+        )
+        .await
+        .unwrap();
+    completes(task).await;
+    for (i, key) in keys.iter().enumerate() {
+        let record = h
+            .client
+            .get(&ReadPolicy::default(), key, Bins::All)
+            .await
+            .unwrap();
+        assert_eq!(record.bins.get("i"), Some(&Value::from(i as i64 + 100)));
+        assert_eq!(record.bins.get("done"), Some(&Value::from(true)));
+        assert!(!record.bins.contains_key("x"));
+        assert_eq!(record.generation, 2);
+    }
+}
