@@ -151,3 +151,28 @@ def test_background_query_updates_matching_records(client: Any, seeded: tuple[st
     touched = sorted(bins["i"] for _, _, bins in records if "touched" in bins)
     assert touched == list(range(1000, 1010))
     assert len(records) == n
+
+
+def test_collection_indexes_match_list_items_and_map_values(client: Any) -> None:
+    set_name = f"test_query_{next(_next_set)}"
+    for i in range(6):
+        client.put((NAMESPACE, set_name, i), {"i": i, "l": [i, i + 10], "m": {"k": f"v{i}"}})
+    client.index_list_create(NAMESPACE, set_name, "l", aerospike.INDEX_NUMERIC, f"{set_name}_l")
+    client.index_map_values_create(
+        NAMESPACE, set_name, "m", aerospike.INDEX_STRING, f"{set_name}_mv"
+    )
+    try:
+        query = client.query(NAMESPACE, set_name)
+        query.where(p.contains("l", aerospike.INDEX_TYPE_LIST, 13))
+        assert values(query.results()) == [3]
+
+        query = client.query(NAMESPACE, set_name)
+        query.where(p.range("l", aerospike.INDEX_TYPE_LIST, 4, 11))
+        assert values(query.results()) == [0, 1, 4, 5]
+
+        query = client.query(NAMESPACE, set_name)
+        query.where(p.contains("m", aerospike.INDEX_TYPE_MAPVALUES, "v4"))
+        assert values(query.results()) == [4]
+    finally:
+        client.index_remove(NAMESPACE, f"{set_name}_l")
+        client.index_remove(NAMESPACE, f"{set_name}_mv")

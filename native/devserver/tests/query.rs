@@ -332,3 +332,88 @@ async fn background_operations_update_every_matching_record() {
         assert_eq!(record.generation, 2);
     }
 }
+
+#[tokio::test]
+async fn collection_indexes_match_list_items_and_map_keys() {
+    use aerospike::query::Filter;
+    use aerospike::{as_list, as_map, as_val};
+
+    let h = common::start().await;
+    let set = "sindex_collections";
+    for i in 0..6i64 {
+        let key = Key::new(common::NAMESPACE, set, Value::from(i)).unwrap();
+        let bins = [
+            as_bin!("i", i),
+            as_bin!("l", as_list!(i, i + 10)),
+            as_bin!("m", as_map!(format!("k{i}") => i)),
+        ];
+        h.client
+            .put(&WritePolicy::default(), &key, &bins)
+            .await
+            .unwrap();
+    }
+    for (bin, name, kind, collection) in [
+        (
+            "l",
+            "q_idx_l",
+            IndexType::Numeric,
+            CollectionIndexType::List,
+        ),
+        (
+            "m",
+            "q_idx_mk",
+            IndexType::String,
+            CollectionIndexType::MapKeys,
+        ),
+    ] {
+        let task = h
+            .client
+            .create_index_on_bin(
+                &AdminPolicy::default(),
+                common::NAMESPACE,
+                set,
+                bin,
+                name,
+                kind,
+                collection,
+                None,
+            )
+            .await
+            .unwrap();
+        completes(task).await;
+    }
+    let query = |filter: Filter| {
+        let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+        statement.add_filter(filter);
+        run_all(&h.client, statement)
+    };
+    let records = query(Filter::contains("l", 13, CollectionIndexType::List)).await;
+    assert_eq!(values_of(&records, "i"), [3]);
+    let records = query(Filter::contains_range(
+        "l",
+        4,
+        11,
+        CollectionIndexType::List,
+    ))
+    .await;
+    assert_eq!(values_of(&records, "i"), [0, 1, 4, 5]);
+    let records = query(Filter::contains("m", "k2", CollectionIndexType::MapKeys)).await;
+    assert_eq!(values_of(&records, "i"), [2]);
+    // A list index does not serve default-collection queries on the same bin.
+    let recordset = h
+        .client
+        .query(&QueryPolicy::default(), PartitionFilter::all(), {
+            let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+            statement.add_filter(Filter::equal("l", 3));
+            statement
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        recordset.into_stream().next().await,
+        Some(Err(aerospike::Error::ServerError(
+            aerospike::ResultCode::IndexNotFound,
+            ..
+        )))
+    ));
+}
