@@ -473,7 +473,7 @@ impl Core {
         self.job(py, |client| async move {
             let nodes = client.nodes();
             let node = nodes
-                .get(usize::try_from(std::process::id()).unwrap_or(0) % nodes.len().max(1))
+                .get(any_index(nodes.len()))
                 .cloned()
                 .ok_or_else(|| aerospike::Error::InvalidNode("no node in the cluster".into()))?;
             let map = node.info(&admin, &[command.as_str()]).await?;
@@ -649,4 +649,13 @@ fn read_bins_in_order(list: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         }
     }
     Ok(order)
+}
+
+/// An index below `len` that varies from call to call (the clock's nanoseconds), so that
+/// `info_random_node` spreads over the nodes without a random number generator.
+fn any_index(len: usize) -> usize {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    usize::try_from(nanos).unwrap_or(0) % len.max(1)
 }
