@@ -417,3 +417,57 @@ async fn collection_indexes_match_list_items_and_map_keys() {
         )))
     ));
 }
+
+#[tokio::test]
+async fn a_three_node_cluster_scans_and_updates_each_record_once() {
+    let h = common::start_with(aerospike_devserver::ClusterConfig {
+        nodes: 3,
+        ..aerospike_devserver::ClusterConfig::default()
+    })
+    .await;
+    assert_eq!(h.client.nodes().len(), 3, "the client routes to every node");
+    let set = "cluster_scan";
+    let keys = seed(&h.client, set, 90).await;
+
+    let records = run_all(&h.client, Statement::new(common::NAMESPACE, set, Bins::All)).await;
+    assert_eq!(values_of(&records, "i"), (0..90).collect::<Vec<_>>());
+
+    let policy = QueryPolicy {
+        max_records: 20,
+        ..QueryPolicy::default()
+    };
+    let mut cursor = PartitionFilter::all();
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+        let (records, next) = run(&h.client, &policy, cursor, statement).await;
+        seen.extend(values_of(&records, "i"));
+        cursor = next.unwrap();
+        if cursor.done() {
+            break;
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..90).collect::<Vec<_>>());
+
+    // Every node runs the job over the partitions it owns: each record is updated once.
+    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    let task = h
+        .client
+        .query_operate(
+            &WritePolicy::default(),
+            statement,
+            &[operations::add(&as_bin!("i", 1))],
+        )
+        .await
+        .unwrap();
+    completes(task).await;
+    for (i, key) in keys.iter().enumerate() {
+        let record = h
+            .client
+            .get(&ReadPolicy::default(), key, Bins::All)
+            .await
+            .unwrap();
+        assert_eq!(record.bins.get("i"), Some(&Value::from(i as i64 + 1)));
+    }
+}
