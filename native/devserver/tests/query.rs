@@ -60,6 +60,36 @@ async fn run_all(client: &Client, statement: Statement) -> Vec<Record> {
     .0
 }
 
+/// Pages through `statement` with `max_records` per call until the cursor is done; returns the
+/// sorted values of bin `i` seen and the number of pages.
+async fn page_through(
+    client: &Client,
+    max_records: u64,
+    statement: &Statement,
+) -> (Vec<i64>, usize) {
+    let policy = QueryPolicy {
+        max_records,
+        ..QueryPolicy::default()
+    };
+    let mut cursor = PartitionFilter::all();
+    let mut seen = Vec::new();
+    for pages in 1..=30 {
+        let (records, next) = run(client, &policy, cursor, statement.clone()).await;
+        assert!(
+            records.len() as u64 <= max_records,
+            "page of {}",
+            records.len()
+        );
+        seen.extend(values_of(&records, "i"));
+        cursor = next.expect("the cursor is handed back");
+        if cursor.done() {
+            seen.sort_unstable();
+            return (seen, pages);
+        }
+    }
+    panic!("paging did not finish in 30 pages");
+}
+
 fn values_of(records: &[Record], bin: &str) -> Vec<i64> {
     let mut values: Vec<i64> = records
         .iter()
@@ -141,26 +171,8 @@ async fn partition_ranges_only_return_their_partitions() {
 async fn max_records_pages_return_every_record_exactly_once() {
     let h = common::start().await;
     seed(&h.client, "scan_pages", 95).await;
-    let policy = QueryPolicy {
-        max_records: 10,
-        ..QueryPolicy::default()
-    };
-    let mut cursor = PartitionFilter::all();
-    let mut seen = Vec::new();
-    let mut pages = 0;
-    loop {
-        let statement = Statement::new(common::NAMESPACE, "scan_pages", Bins::All);
-        let (records, next) = run(&h.client, &policy, cursor, statement).await;
-        assert!(records.len() <= 10, "page of {}", records.len());
-        seen.extend(values_of(&records, "i"));
-        pages += 1;
-        assert!(pages <= 20, "paging terminates");
-        cursor = next.expect("the cursor is handed back");
-        if cursor.done() {
-            break;
-        }
-    }
-    seen.sort_unstable();
+    let statement = Statement::new(common::NAMESPACE, "scan_pages", Bins::All);
+    let (seen, pages) = page_through(&h.client, 10, &statement).await;
     assert_eq!(seen, (0..95).collect::<Vec<_>>());
     assert!(pages >= 10);
 }
@@ -249,23 +261,9 @@ async fn secondary_index_queries_match_ranges_and_equality() {
     assert_eq!(values_of(&records, "i"), [31, 34, 37]);
 
     // Paging an index query with max_records still returns each match once.
-    let policy = QueryPolicy {
-        max_records: 4,
-        ..QueryPolicy::default()
-    };
-    let mut cursor = PartitionFilter::all();
-    let mut seen = Vec::new();
-    for _ in 0..20 {
-        let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
-        statement.add_filter(Filter::range("i", 0, 19));
-        let (records, next) = run(&h.client, &policy, cursor, statement).await;
-        seen.extend(values_of(&records, "i"));
-        cursor = next.unwrap();
-        if cursor.done() {
-            break;
-        }
-    }
-    seen.sort_unstable();
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::range("i", 0, 19));
+    let (seen, _) = page_through(&h.client, 4, &statement).await;
     assert_eq!(seen, (0..20).collect::<Vec<_>>());
 
     h.client
@@ -432,22 +430,8 @@ async fn a_three_node_cluster_scans_and_updates_each_record_once() {
     let records = run_all(&h.client, Statement::new(common::NAMESPACE, set, Bins::All)).await;
     assert_eq!(values_of(&records, "i"), (0..90).collect::<Vec<_>>());
 
-    let policy = QueryPolicy {
-        max_records: 20,
-        ..QueryPolicy::default()
-    };
-    let mut cursor = PartitionFilter::all();
-    let mut seen = Vec::new();
-    for _ in 0..20 {
-        let statement = Statement::new(common::NAMESPACE, set, Bins::All);
-        let (records, next) = run(&h.client, &policy, cursor, statement).await;
-        seen.extend(values_of(&records, "i"));
-        cursor = next.unwrap();
-        if cursor.done() {
-            break;
-        }
-    }
-    seen.sort_unstable();
+    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    let (seen, _) = page_through(&h.client, 20, &statement).await;
     assert_eq!(seen, (0..90).collect::<Vec<_>>());
 
     // Every node runs the job over the partitions it owns: each record is updated once.
