@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use aerospike::expressions::{eq, ge, int_bin, int_val};
-use aerospike::operations;
+use aerospike::operations::{self, Operation};
 use aerospike::query::{PartitionFilter, Statement};
 use aerospike::task::{Status, Task};
 use aerospike::{
@@ -188,6 +188,45 @@ async fn filter_expressions_select_records() {
     assert_eq!(values_of(&records, "i"), [25, 26, 27, 28, 29]);
 }
 
+/// Checks that the server refuses `statement` for want of a serving index (rc 201).
+async fn assert_index_not_found(client: &Client, statement: Statement) {
+    let recordset = client
+        .query(&QueryPolicy::default(), PartitionFilter::all(), statement)
+        .await
+        .unwrap();
+    let first = recordset.into_stream().next().await;
+    assert!(
+        matches!(
+            first,
+            Some(Err(aerospike::Error::ServerError(
+                aerospike::ResultCode::IndexNotFound,
+                ..
+            )))
+        ),
+        "expected IndexNotFound, got {first:?}"
+    );
+}
+
+/// Runs `ops` as a background job over every record of `set` and waits for it to finish.
+async fn operate_all(client: &Client, policy: &WritePolicy, set: &str, ops: &[Operation]) {
+    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    completes(client.query_operate(policy, statement, ops).await.unwrap()).await;
+}
+
+/// The records at `keys`, read one by one.
+async fn read_all(client: &Client, keys: &[Key]) -> Vec<Record> {
+    let mut records = Vec::new();
+    for key in keys {
+        records.push(
+            client
+                .get(&ReadPolicy::default(), key, Bins::All)
+                .await
+                .unwrap(),
+        );
+    }
+    records
+}
+
 /// Waits for an index or background task and checks that it completed.
 async fn completes(task: impl Task + Sync) {
     let status = task
@@ -197,7 +236,13 @@ async fn completes(task: impl Task + Sync) {
     assert!(matches!(status, Status::Complete));
 }
 
-async fn create_index(client: &Client, set: &str, bin: &str, name: &str, kind: IndexType) {
+async fn create_index(
+    client: &Client,
+    set: &str,
+    (bin, name): (&str, &str),
+    kind: IndexType,
+    collection: CollectionIndexType,
+) {
     let task = client
         .create_index_on_bin(
             &AdminPolicy::default(),
@@ -206,7 +251,7 @@ async fn create_index(client: &Client, set: &str, bin: &str, name: &str, kind: I
             bin,
             name,
             kind,
-            CollectionIndexType::Default,
+            collection,
             None,
         )
         .await
@@ -223,25 +268,24 @@ async fn secondary_index_queries_match_ranges_and_equality() {
     seed(&h.client, set, 40).await;
     let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
     statement.add_filter(Filter::range("i", 10, 14));
-    let missing_index = h
-        .client
-        .query(&QueryPolicy::default(), PartitionFilter::all(), statement)
-        .await
-        .unwrap();
-    let first = missing_index.into_stream().next().await;
-    assert!(
-        matches!(
-            first,
-            Some(Err(aerospike::Error::ServerError(
-                aerospike::ResultCode::IndexNotFound,
-                ..
-            )))
-        ),
-        "no index yet: {first:?}"
-    );
+    assert_index_not_found(&h.client, statement).await;
 
-    create_index(&h.client, set, "i", "q_idx_i", IndexType::Numeric).await;
-    create_index(&h.client, set, "s", "q_idx_s", IndexType::String).await;
+    create_index(
+        &h.client,
+        set,
+        ("i", "q_idx_i"),
+        IndexType::Numeric,
+        CollectionIndexType::Default,
+    )
+    .await;
+    create_index(
+        &h.client,
+        set,
+        ("s", "q_idx_s"),
+        IndexType::String,
+        CollectionIndexType::Default,
+    )
+    .await;
 
     let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
     statement.add_filter(Filter::range("i", 10, 14));
@@ -274,18 +318,7 @@ async fn secondary_index_queries_match_ranges_and_equality() {
         .await;
     let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
     statement.add_filter(Filter::range("i", 10, 14));
-    let recordset = h
-        .client
-        .query(&QueryPolicy::default(), PartitionFilter::all(), statement)
-        .await
-        .unwrap();
-    assert!(matches!(
-        recordset.into_stream().next().await,
-        Some(Err(aerospike::Error::ServerError(
-            aerospike::ResultCode::IndexNotFound,
-            ..
-        )))
-    ));
+    assert_index_not_found(&h.client, statement).await;
 }
 
 #[tokio::test]
@@ -296,34 +329,19 @@ async fn background_operations_update_every_matching_record() {
     let mut policy = WritePolicy::default();
     policy.base_policy.filter_expression = Some(eq(int_bin("s_len".into()), int_val(0)));
     // A filter on a missing bin matches nothing: no record may change.
-    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
-    h.client
-        .query_operate(&policy, statement, &[operations::put(&as_bin!("x", 1))])
-        .await
-        .map(completes)
-        .unwrap()
-        .await;
-
-    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
-    let task = h
-        .client
-        .query_operate(
-            &WritePolicy::default(),
-            statement,
-            &[
-                operations::add(&as_bin!("i", 100)),
-                operations::put(&as_bin!("done", true)),
-            ],
-        )
-        .await
-        .unwrap();
-    completes(task).await;
-    for (i, key) in keys.iter().enumerate() {
-        let record = h
-            .client
-            .get(&ReadPolicy::default(), key, Bins::All)
-            .await
-            .unwrap();
+    operate_all(
+        &h.client,
+        &policy,
+        set,
+        &[operations::put(&as_bin!("x", 1))],
+    )
+    .await;
+    let ops = [
+        operations::add(&as_bin!("i", 100)),
+        operations::put(&as_bin!("done", true)),
+    ];
+    operate_all(&h.client, &WritePolicy::default(), set, &ops).await;
+    for (i, record) in read_all(&h.client, &keys).await.iter().enumerate() {
         assert_eq!(record.bins.get("i"), Some(&Value::from(i as i64 + 100)));
         assert_eq!(record.bins.get("done"), Some(&Value::from(true)));
         assert!(!record.bins.contains_key("x"));
@@ -364,21 +382,7 @@ async fn collection_indexes_match_list_items_and_map_keys() {
             CollectionIndexType::MapKeys,
         ),
     ] {
-        let task = h
-            .client
-            .create_index_on_bin(
-                &AdminPolicy::default(),
-                common::NAMESPACE,
-                set,
-                bin,
-                name,
-                kind,
-                collection,
-                None,
-            )
-            .await
-            .unwrap();
-        completes(task).await;
+        create_index(&h.client, set, (bin, name), kind, collection).await;
     }
     let query = |filter: Filter| {
         let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
@@ -398,22 +402,9 @@ async fn collection_indexes_match_list_items_and_map_keys() {
     let records = query(Filter::contains("m", "k2", CollectionIndexType::MapKeys)).await;
     assert_eq!(values_of(&records, "i"), [2]);
     // A list index does not serve default-collection queries on the same bin.
-    let recordset = h
-        .client
-        .query(&QueryPolicy::default(), PartitionFilter::all(), {
-            let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
-            statement.add_filter(Filter::equal("l", 3));
-            statement
-        })
-        .await
-        .unwrap();
-    assert!(matches!(
-        recordset.into_stream().next().await,
-        Some(Err(aerospike::Error::ServerError(
-            aerospike::ResultCode::IndexNotFound,
-            ..
-        )))
-    ));
+    let mut statement = Statement::new(common::NAMESPACE, set, Bins::All);
+    statement.add_filter(Filter::equal("l", 3));
+    assert_index_not_found(&h.client, statement).await;
 }
 
 #[tokio::test]
@@ -435,23 +426,9 @@ async fn a_three_node_cluster_scans_and_updates_each_record_once() {
     assert_eq!(seen, (0..90).collect::<Vec<_>>());
 
     // Every node runs the job over the partitions it owns: each record is updated once.
-    let statement = Statement::new(common::NAMESPACE, set, Bins::All);
-    let task = h
-        .client
-        .query_operate(
-            &WritePolicy::default(),
-            statement,
-            &[operations::add(&as_bin!("i", 1))],
-        )
-        .await
-        .unwrap();
-    completes(task).await;
-    for (i, key) in keys.iter().enumerate() {
-        let record = h
-            .client
-            .get(&ReadPolicy::default(), key, Bins::All)
-            .await
-            .unwrap();
+    let ops = [operations::add(&as_bin!("i", 1))];
+    operate_all(&h.client, &WritePolicy::default(), set, &ops).await;
+    for (i, record) in read_all(&h.client, &keys).await.iter().enumerate() {
         assert_eq!(record.bins.get("i"), Some(&Value::from(i as i64 + 1)));
     }
 }
