@@ -163,8 +163,9 @@ def test_context_manager_closes(config: dict[str, Any]) -> None:
 
 def test_connect_to_nothing_raises_cluster_error() -> None:
     client = aerospike_py.Client({"hosts": [("127.0.0.1", 1)], "timeout": 500})
-    with pytest.raises(aerospike_py.AerospikeError):
+    with pytest.raises(aerospike_py.ClusterError) as raised:
         client.connect()
+    assert raised.value.result_code == -10
     assert not client.is_connected()
 
 
