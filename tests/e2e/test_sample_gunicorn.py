@@ -159,6 +159,15 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
         assert http.get("/health/live").json() == {"status": "alive"}
 
 
+def test_features_batch_read_into_numpy(service: Gunicorn) -> None:
+    ada, bob = uuid.uuid4().hex, uuid.uuid4().hex
+    with httpx.Client(base_url=service.url, timeout=10) as http:
+        http.put(f"/profiles/{ada}", json=PROFILE)
+        http.put(f"/profiles/{bob}", json={**PROFILE, "name": "Bob", "score": 3, "rating": 2.5})
+        features = http.get("/features", params={"ids": f"{ada},missing,{bob}"}).json()
+    assert features == {"found": [ada, bob], "score_sum": 10, "rating_mean": 3.5}
+
+
 def sample_value(text: str, name: str) -> float:
     values = re.findall(rf'^{name}\{{client="aerospike"\}} (\S+)$', text, re.MULTILINE)
     return sum(float(v) for v in values)
