@@ -4,6 +4,7 @@
   overwrite each other;
 - a visit counter that increments, stamps and reads back in one round trip (``operate``);
 - features of many profiles batch-read straight into NumPy;
+- a search filtered on the server by an expression;
 - TTLs: profiles may expire, and a touch keeps the remaining time.
 
 Overload is answered 503 with Retry-After by the integration; missing records 404.
@@ -19,6 +20,7 @@ from fastapi import FastAPI, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
 import aerospike_py
+from aerospike_py import exp
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
 
 PROFILES = "profiles"
@@ -133,6 +135,24 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
             "score_sum": int(scores.sum()),
             "rating_mean": float(ratings.mean()) if ratings.size else None,
         }
+
+    @app.get("/profiles")
+    async def search(
+        client: AerospikeClient,
+        min_age: Annotated[int, Query(ge=0, le=150)] = 0,
+        active: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Profiles filtered on the server: only the matching records cross the network."""
+        expression = exp.and_(
+            exp.ge(exp.int_bin("age"), exp.int_val(min_age)),
+            exp.eq(exp.bool_bin("active"), exp.bool_val(active)),
+        )
+        query = client.query(namespace, PROFILES)
+        records = await query.results(policy={"filter_expression": expression})
+        return sorted(
+            ({"name": r.bins["name"], "age": r.bins["age"]} for r in records if r.bins),
+            key=lambda row: (row["age"], row["name"]),
+        )
 
     return app
 

@@ -168,6 +168,19 @@ def test_features_batch_read_into_numpy(service: Gunicorn) -> None:
     assert features == {"found": [ada, bob], "score_sum": 10, "rating_mean": 3.5}
 
 
+def test_search_filters_on_the_server(service: Gunicorn) -> None:
+    with httpx.Client(base_url=service.url, timeout=10) as http:
+        http.put(f"/profiles/{uuid.uuid4().hex}", json={**PROFILE, "name": "Old", "age": 90})
+        http.put(
+            f"/profiles/{uuid.uuid4().hex}",
+            json={**PROFILE, "name": "Off", "age": 95, "active": False},
+        )
+        found = http.get("/profiles", params={"min_age": 90}).json()
+    assert {"name": "Old", "age": 90} in found
+    assert all(row["age"] >= 90 for row in found)
+    assert {"name": "Off", "age": 95} not in found
+
+
 def sample_value(text: str, name: str) -> float:
     values = re.findall(rf'^{name}\{{client="aerospike"\}} (\S+)$', text, re.MULTILINE)
     return sum(float(v) for v in values)
