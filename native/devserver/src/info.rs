@@ -11,6 +11,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use crate::cluster::{ClusterState, NodeIdentity};
+use crate::faults;
 use crate::store::{IndexCollection, IndexDefinition, IndexValueType, Namespace, N_PARTITIONS};
 
 /// The server version reported by `build` (8.1 enables every modern client path).
@@ -117,6 +118,10 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
         }
         "sindex" => sindex_stat(cluster, path.first().copied(), path.get(1).copied()),
         "query-show" => query_show(cluster, &params(command)),
+        faults::INFO_COMMAND => match cluster.faults.apply_info(&node.id, &params(command)) {
+            Ok(()) => "ok".to_owned(),
+            Err(message) => error(4, &message),
+        },
         _ => error(4, "unrecognized command"),
     }
 }
@@ -144,10 +149,8 @@ fn peers(node: &NodeIdentity, cluster: &ClusterState) -> String {
 /// `<ns>:<regime>,<replica count>,<base64 bitmap of owned partitions>` per namespace.
 fn replicas(node: &NodeIdentity, cluster: &ClusterState, with_count: bool) -> String {
     let mut bitmap = [0u8; N_PARTITIONS / 8];
-    for pid in 0..N_PARTITIONS {
-        if cluster.owner_of(pid).as_deref() == Some(node.id.as_str()) {
-            bitmap[pid >> 3] |= 0x80 >> (pid & 7);
-        }
+    for pid in cluster.partitions_of(&node.id) {
+        bitmap[pid >> 3] |= 0x80 >> (pid & 7);
     }
     let encoded = BASE64.encode(bitmap);
     join(cluster.store.namespaces().iter().map(|ns| {

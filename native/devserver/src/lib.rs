@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod command;
 mod data_ops;
 pub mod exp;
+pub mod faults;
 pub mod info;
 pub mod message;
 pub mod msgpack;

@@ -1,46 +1,89 @@
 //! The network side of a node: accept connections, then per connection a strict
 //! request/response loop. Idle connections are never reaped (clients pool them). A frame that
 //! cannot be trusted closes that one connection; nothing a client sends can stop the others.
+//! Injected faults ([`crate::faults`]) are applied here, between reading a request and answering.
 
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
+use tokio::task::{self, AbortHandle, JoinSet};
 
-use crate::cluster::{ClusterState, NodeIdentity};
-use crate::message::{field, info1, Message, Reply};
+use crate::cluster::{ClusterState, NodeCounters, NodeIdentity};
+use crate::faults::{CommandClass, DropRequest, Outcome};
+use crate::message::{field, info1, info3, Header as MessageHeader, Message, Reply};
 use crate::proto::{self, Header, Kind};
 use crate::result_code::{ENTERPRISE_ONLY, SECURITY_NOT_ENABLED};
 use crate::{batch, command, info, query};
 
+/// Room for a whole typical request, so that header and body arrive in one read.
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Accepts connections until the task is aborted; aborting also drops every connection.
-pub async fn serve(listener: TcpListener, node: Arc<NodeIdentity>, state: Arc<ClusterState>) {
+/// `drops` carries requests to close the open connections (fault injection).
+pub async fn serve(
+    listener: TcpListener,
+    mut drops: mpsc::UnboundedReceiver<DropRequest>,
+    node: Arc<NodeIdentity>,
+    counters: Arc<NodeCounters>,
+    state: Arc<ClusterState>,
+) {
     let mut connections = JoinSet::new();
+    let mut open: HashMap<task::Id, AbortHandle> = HashMap::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 // Accept errors (e.g. out of file descriptors) are transient: keep listening.
                 if let Ok((stream, _)) = accepted {
-                    connections.spawn(serve_connection(stream, Arc::clone(&node), Arc::clone(&state)));
+                    let handle = connections.spawn(serve_connection(
+                        stream,
+                        Arc::clone(&node),
+                        Arc::clone(&counters),
+                        Arc::clone(&state),
+                    ));
+                    open.insert(handle.id(), handle);
                 }
             }
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(ended) = connections.join_next_with_id(), if !connections.is_empty() => {
+                open.remove(&ended.map_or_else(|e| e.id(), |(id, ())| id));
+            }
+            Some(request) = drops.recv() => {
+                for (id, handle) in &open {
+                    if Some(*id) != request.except {
+                        handle.abort();
+                    }
+                }
+                // Aborted tasks end at once; the one kept open is not waited for.
+                let closing = open.len() - usize::from(request.except.is_some_and(|id| open.contains_key(&id)));
+                for _ in 0..closing {
+                    if let Some(ended) = connections.join_next_with_id().await {
+                        open.remove(&ended.map_or_else(|e| e.id(), |(id, ())| id));
+                    }
+                }
+                let _ = request.done.send(());
+            }
         }
     }
 }
 
 async fn serve_connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     node: Arc<NodeIdentity>,
+    counters: Arc<NodeCounters>,
     state: Arc<ClusterState>,
 ) {
     let _ = stream.set_nodelay(true);
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
     let mut header = [0u8; proto::HEADER_LEN];
     let mut body = Vec::new();
     let mut reply = Vec::new();
     loop {
-        if stream.read_exact(&mut header).await.is_err() {
+        if reader.read_exact(&mut header).await.is_err() {
             return;
         }
         let Ok(header) = Header::parse(header) else {
@@ -48,19 +91,81 @@ async fn serve_connection(
         };
         body.clear();
         // Grows with what arrives instead of trusting the declared length up front.
-        let read = (&mut stream)
+        let read = (&mut reader)
             .take(header.body_len as u64)
             .read_to_end(&mut body)
             .await;
         if read.is_err() || body.len() != header.body_len {
             return;
         }
+        if header.kind != Kind::Info {
+            counters.commands.fetch_add(1, Ordering::Relaxed);
+        }
         reply.clear();
-        respond(header.kind, &body, &node, &state, &mut reply);
-        if stream.write_all(&reply).await.is_err() {
+        let class = if state.faults.active() {
+            CommandClass::of_request(header.kind, &body)
+        } else {
+            None
+        };
+        match class {
+            None => respond(header.kind, &body, &node, &state, &mut reply),
+            Some(class) => {
+                let decision = state.faults.decide(&node.id, class);
+                if !decision.delay.is_zero() {
+                    tokio::time::sleep(decision.delay).await;
+                }
+                match decision.outcome {
+                    Outcome::Serve => respond(header.kind, &body, &node, &state, &mut reply),
+                    Outcome::Fail(rc) => injected_failure(class, &body, rc, &mut reply),
+                    Outcome::Close => return,
+                    Outcome::Stall => {
+                        tokio::select! {
+                            () = state.faults.stalled(&node.id, class) => {}
+                            () = closed_by_peer(&mut reader) => return,
+                        }
+                        respond(header.kind, &body, &node, &state, &mut reply);
+                    }
+                }
+            }
+        }
+        if writer.write_all(&reply).await.is_err() {
             return;
         }
     }
+}
+
+/// Returns when the client has closed the connection; never, while it has sent more requests.
+async fn closed_by_peer(reader: &mut BufReader<OwnedReadHalf>) {
+    let mut probe = [0u8; 1];
+    if reader.buffer().is_empty()
+        && matches!(reader.get_mut().peek(&mut probe).await, Ok(0) | Err(_))
+    {
+        return;
+    }
+    std::future::pending().await
+}
+
+/// The reply a request gets when a fault injects `rc` instead of executing it. Batch and query
+/// replies end their stream, as a real server's whole-command error does.
+fn injected_failure(class: CommandClass, body: &[u8], rc: u8, out: &mut Vec<u8>) {
+    if class == CommandClass::Info {
+        let text = String::from_utf8_lossy(body);
+        let mut answer = String::new();
+        for command in text.split('\n').filter(|c| !c.is_empty()) {
+            answer.push_str(&format!("{command}\tERROR:{rc}:injected fault\n"));
+        }
+        out.extend_from_slice(&proto::frame(Kind::Info, answer.as_bytes()));
+        return;
+    }
+    let start = proto::begin_frame(Kind::Message, out);
+    let last = matches!(class, CommandClass::Batch | CommandClass::Query);
+    let header = MessageHeader {
+        result_code: rc,
+        info3: if last { info3::LAST } else { 0 },
+        ..MessageHeader::default()
+    };
+    header.write(0, 0, out);
+    proto::end_frame(start, out);
 }
 
 /// Builds the whole reply frame for one request.

@@ -4,6 +4,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use aerospike_devserver::faults::{CommandClass, Commands, Fault, FaultAction};
 use aerospike_devserver::{Cluster, ClusterConfig, NamespaceConfig};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -26,6 +27,62 @@ impl DevServer {
     fn running(&self) -> MutexGuard<'_, Option<Running>> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Runs `action` on the running cluster, or fails when the server is not started.
+    fn with_cluster<T>(
+        &self,
+        py: Python<'_>,
+        action: impl FnOnce(&mut Running) -> PyResult<T> + Send,
+    ) -> PyResult<T>
+    where
+        T: Send,
+    {
+        py.detach(|| match self.running().as_mut() {
+            Some(running) => action(running),
+            None => Err(PyRuntimeError::new_err("the dev server is not running")),
+        })
+    }
+
+    /// Adds a fault rule for `node` (every node when `None`).
+    fn add_fault(
+        &self,
+        py: Python<'_>,
+        action: FaultAction,
+        commands: Vec<String>,
+        node: Option<usize>,
+    ) -> PyResult<()> {
+        let classes = commands
+            .iter()
+            .map(|name| CommandClass::from_name(name).map_err(PyValueError::new_err))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.with_cluster(py, |r| {
+            let node = node_id(&r.cluster, node)?;
+            r.cluster.faults().add(Fault {
+                action,
+                commands: Commands::of(&classes),
+                node,
+            });
+            Ok(())
+        })
+    }
+}
+
+/// The id of node `index`, or `None` for every node.
+fn node_id(cluster: &Cluster, index: Option<usize>) -> PyResult<Option<String>> {
+    index
+        .map(|i| {
+            cluster.node_id(i).map(str::to_owned).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "node {i} does not exist: the cluster has nodes 0 to {}",
+                    cluster.addresses().len() - 1
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn check_node(cluster: &Cluster, index: usize) -> PyResult<()> {
+    node_id(cluster, Some(index)).map(drop)
 }
 
 #[pymethods]
@@ -101,6 +158,115 @@ impl DevServer {
                 runtime.shutdown_timeout(Duration::from_secs(2));
             }
         });
+    }
+
+    /// Stops node `index`: the survivors take over its partitions; its connections close.
+    fn stop_node(&self, py: Python<'_>, index: usize) -> PyResult<()> {
+        self.with_cluster(py, |r| {
+            check_node(&r.cluster, index)?;
+            r.runtime
+                .block_on(r.cluster.stop_node(index))
+                .map_err(|e| PyOSError::new_err(format!("cannot stop node {index}: {e}")))
+        })
+    }
+
+    /// Starts node `index` again on its address; it rejoins the cluster.
+    fn start_node(&self, py: Python<'_>, index: usize) -> PyResult<()> {
+        self.with_cluster(py, |r| {
+            check_node(&r.cluster, index)?;
+            r.runtime
+                .block_on(r.cluster.start_node(index))
+                .map_err(|e| PyOSError::new_err(format!("cannot start node {index}: {e}")))
+        })
+    }
+
+    /// Whether each node runs, by index; empty until started.
+    #[getter]
+    fn running_nodes(&self) -> Vec<bool> {
+        self.running().as_ref().map_or_else(Vec::new, |r| {
+            (0..r.cluster.addresses().len())
+                .map(|i| r.cluster.is_running(i))
+                .collect()
+        })
+    }
+
+    /// Data commands each node has served, by index; empty until started.
+    #[getter]
+    fn commands_served(&self) -> Vec<u64> {
+        self.running()
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.cluster.commands_served())
+    }
+
+    #[pyo3(signature = (ms, commands, node = None))]
+    fn inject_latency(
+        &self,
+        py: Python<'_>,
+        ms: f64,
+        commands: Vec<String>,
+        node: Option<usize>,
+    ) -> PyResult<()> {
+        let delay = Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+            PyValueError::new_err(format!("ms must be a finite number >= 0, got {ms}"))
+        })?;
+        self.add_fault(py, FaultAction::Delay(delay), commands, node)
+    }
+
+    #[pyo3(signature = (count, result_code, commands, node = None))]
+    fn fail_next(
+        &self,
+        py: Python<'_>,
+        count: u64,
+        result_code: i64,
+        commands: Vec<String>,
+        node: Option<usize>,
+    ) -> PyResult<()> {
+        let result_code = u8::try_from(result_code)
+            .ok()
+            .filter(|rc| *rc != 0)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "result_code must be a server result code from 1 to 255, got {result_code}"
+                ))
+            })?;
+        self.add_fault(py, FaultAction::Fail { count, result_code }, commands, node)
+    }
+
+    #[pyo3(signature = (count, commands, node = None))]
+    fn close_next(
+        &self,
+        py: Python<'_>,
+        count: u64,
+        commands: Vec<String>,
+        node: Option<usize>,
+    ) -> PyResult<()> {
+        self.add_fault(py, FaultAction::Close { count }, commands, node)
+    }
+
+    #[pyo3(signature = (commands, node = None))]
+    fn stall(&self, py: Python<'_>, commands: Vec<String>, node: Option<usize>) -> PyResult<()> {
+        self.add_fault(py, FaultAction::Stall, commands, node)
+    }
+
+    /// Closes the open connections of `node` (every node when `None`) before returning.
+    #[pyo3(signature = (node = None))]
+    fn drop_connections(&self, py: Python<'_>, node: Option<usize>) -> PyResult<()> {
+        self.with_cluster(py, |r| {
+            let node = node_id(&r.cluster, node)?;
+            r.runtime
+                .block_on(r.cluster.faults().drop_connections(node.as_deref()));
+            Ok(())
+        })
+    }
+
+    /// Removes the fault rules that apply to `node`, or every rule when `None`.
+    #[pyo3(signature = (node = None))]
+    fn clear_faults(&self, py: Python<'_>, node: Option<usize>) -> PyResult<()> {
+        self.with_cluster(py, |r| {
+            let node = node_id(&r.cluster, node)?;
+            r.cluster.faults().clear(node.as_deref());
+            Ok(())
+        })
     }
 
     /// `(host, port)` of every node; empty until started.
