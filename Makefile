@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 CARGO_FLAGS := --manifest-path native/Cargo.toml
 
-.PHONY: run devserver test lint check-rust test-rust test-python docs build venv
+.PHONY: bench-devserver run devserver test lint check-rust test-rust test-python docs build venv
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
 run: build
@@ -47,3 +47,7 @@ test-python: build
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
 docs: build
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
+
+## Dev-server throughput driven by the Rust crate at concurrency 64 (prints figures, asserts nothing).
+bench-devserver:
+	cargo run $(CARGO_FLAGS) --release -p aerospike-devserver --example bench
