@@ -50,6 +50,15 @@ struct Target<'s> {
 }
 
 impl<'s> Target<'s> {
+    /// The record as filter expressions and read ops see it.
+    fn view<'r>(&'r self, record: &'r Record, now_ns: u64) -> LiveRecord<'r> {
+        LiveRecord {
+            digest: &self.digest,
+            record,
+            now_ns,
+        }
+    }
+
     fn resolve(store: &'s Store, msg: &Message<'_>) -> Result<Target<'s>, ResultCode> {
         let is_transaction = msg.header.info4 & INFO4_TRANSACTION != 0
             || msg.fields.iter().any(|f| {
@@ -142,11 +151,7 @@ fn read(
         .ok_or(KEY_NOT_FOUND)?;
     check_set_for_read(msg, record)?;
     check_key(msg, record)?;
-    let view = LiveRecord {
-        digest: &target.digest,
-        record,
-        now_ns,
-    };
+    let view = target.view(record, now_ns);
     check_filter(filter, &view)?;
     let mut bins = Vec::new();
     let reads_everything = get_all
@@ -255,14 +260,7 @@ fn delete(
     }
     check_set_for_read(msg, record)?;
     check_key(msg, record)?;
-    check_filter(
-        filter,
-        &LiveRecord {
-            digest: &target.digest,
-            record,
-            now_ns,
-        },
-    )?;
+    check_filter(filter, &target.view(record, now_ns))?;
     target.namespace.remove(&mut partition, &target.digest);
     Ok(Reply::default())
 }
@@ -402,14 +400,7 @@ fn write(
             return Err(PARAMETER_ERROR);
         }
         check_key(msg, record)?;
-        check_filter(
-            filter,
-            &LiveRecord {
-                digest: &target.digest,
-                record,
-                now_ns,
-            },
-        )?;
+        check_filter(filter, &target.view(record, now_ns))?;
     }
 
     let existed = existing.is_some();

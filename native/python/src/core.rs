@@ -449,13 +449,8 @@ impl Core {
         self.job(py, |client| async move {
             let mut answers = Vec::new();
             for node in client.nodes() {
-                let answer = node.info(&admin, &[command.as_str()]).await;
-                answers.push(match answer {
-                    Ok(map) => (
-                        node.name().to_owned(),
-                        0,
-                        map.get(&command).cloned().unwrap_or_default(),
-                    ),
+                answers.push(match info_value(&node, &admin, &command).await {
+                    Ok(value) => (node.name().to_owned(), 0, value),
                     Err(error) => (node.name().to_owned(), -1, error.to_string()),
                 });
             }
@@ -476,8 +471,7 @@ impl Core {
                 .get(any_index(nodes.len()))
                 .cloned()
                 .ok_or_else(|| aerospike::Error::InvalidNode("no node in the cluster".into()))?;
-            let map = node.info(&admin, &[command.as_str()]).await?;
-            Ok(Reply::Text(map.get(&command).cloned().unwrap_or_default()))
+            Ok(Reply::Text(info_value(&node, &admin, &command).await?))
         })
     }
 
@@ -617,6 +611,16 @@ fn not_found() -> Failure {
         false,
         String::new(),
     ))
+}
+
+/// One node's answer to one info command (empty when the node does not echo the command).
+async fn info_value(
+    node: &aerospike::Node,
+    admin: &aerospike::AdminPolicy,
+    command: &str,
+) -> aerospike::Result<String> {
+    let answers = node.info(admin, &[command]).await?;
+    Ok(answers.get(command).cloned().unwrap_or_default())
 }
 
 fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::AdminPolicy> {
