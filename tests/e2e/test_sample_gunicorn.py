@@ -251,7 +251,9 @@ def test_sigterm_during_writes_keeps_every_acknowledged_write(
 def test_overload_is_answered_503_with_retry_after_never_500(
     sample_devserver: DevServer, tmp_path: Path
 ) -> None:
-    """One slot per worker and a 1 ms queue: a burst of 200 requests overloads both workers."""
+    """One slot per worker and a 1 ms queue, while the dev server answers reads 50 ms late: each
+    admitted read holds its worker's slot far longer than a queued one may wait, so a burst of 200
+    requests is answered partly 200 and partly 503, whatever the machine's speed."""
     queue_timeout_ms, total_timeout_ms = 1, 3000
     server = Gunicorn(
         sample_devserver.hosts,
@@ -264,6 +266,7 @@ def test_overload_is_answered_503_with_retry_after_never_500(
     try:
         server.wait_ready()
         assert httpx.put(f"{server.url}/profiles/hot", json=PROFILE, timeout=10).is_success
+        sample_devserver.inject_latency(50, commands=("read",))
 
         async def burst() -> list[tuple[httpx.Response, float]]:
             limits = httpx.Limits(max_connections=200)
@@ -280,6 +283,7 @@ def test_overload_is_answered_503_with_retry_after_never_500(
         assert server.process.poll() is None
         assert httpx.get(f"{server.url}/health/live", timeout=10).status_code == 200
     finally:
+        sample_devserver.clear_faults()
         server.stop()
 
     statuses = [response.status_code for response, _ in answers]
