@@ -52,3 +52,49 @@ def test_index_create_and_remove(client: aerospike_py.Client, set_name: str) -> 
     string_index = name + "s"
     client.index_string_create(NS, set_name, "name", string_index)
     client.index_remove(NS, string_index)
+
+
+def test_a_created_index_answers_queries_at_once(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    for i in range(20):
+        client.put((NS, set_name, i), {"age": i % 5})
+    name = "idx_" + uuid.uuid4().hex[:8]
+    client.index_integer_create(NS, set_name, "age", name)
+    try:
+        query = client.query(NS, set_name)
+        query.where(aerospike_py.predicates.equals("age", 3))
+        assert sorted(r.bins["age"] for r in query.results() if r.bins) == [3] * 4
+    finally:
+        client.index_remove(NS, name)
+    for answer in client.info_all(f"sindex-exists:namespace={NS};indexname={name}"):
+        assert answer.response == "false"
+    with pytest.raises(aerospike_py.IndexNotFound, match=name):
+        client.index_remove(NS, name)
+
+
+async def test_async_index_create_and_remove(
+    async_client: aerospike_py.AsyncClient, set_name: str
+) -> None:
+    name = "idx_" + uuid.uuid4().hex[:8]
+    await async_client.index_string_create(NS, set_name, "name", name, {"timeout": 2000})
+    assert name in await async_client.info_random_node(f"sindex-list:namespace={NS}")
+    await async_client.index_remove(NS, name)
+    assert name not in await async_client.info_random_node(f"sindex-list:namespace={NS}")
+
+
+def test_bad_index_definitions_raise_errors_naming_them(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    for bad in ("", "a;b", "a:b", "a=b"):
+        with pytest.raises(aerospike_py.InvalidArgError, match="index name"):
+            client.index_integer_create(NS, set_name, "age", bad)
+    with pytest.raises(aerospike_py.InvalidArgError, match="bin name"):
+        client.index_integer_create(NS, set_name, "a_bin_name_over_15_bytes", "idx_long_bin")
+    name = "idx_" + uuid.uuid4().hex[:8]
+    client.index_integer_create(NS, set_name, "age", name)
+    try:
+        with pytest.raises(aerospike_py.IndexFoundError, match=name):
+            client.index_string_create(NS, set_name, "age", name)
+    finally:
+        client.index_remove(NS, name)

@@ -50,7 +50,7 @@ pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if let Ok(dict) = value.cast::<PyDict>() {
         let mut map = HashMap::with_capacity(dict.len());
         for (k, v) in dict.iter() {
-            map.insert(value_from_py(&k)?, value_from_py(&v)?);
+            map.insert(map_key_from_py(&k)?, value_from_py(&v)?);
         }
         Ok(Value::HashMap(map))
     } else {
@@ -92,6 +92,17 @@ fn map_to_py<'py, 'v>(
         dict.set_item(map_key_to_py(py, k)?, value_to_py(py, v)?)?;
     }
     Ok(dict.into_any())
+}
+
+/// Only keys the crate can hash: any other key (float, bool, tuple) would panic inside it.
+fn map_key_from_py(key: &Bound<'_, PyAny>) -> PyResult<Value> {
+    match value_from_py(key)? {
+        value @ (Value::Nil | Value::Int(_) | Value::String(_) | Value::Blob(_)) => Ok(value),
+        _ => Err(invalid_arg(
+            key.py(),
+            format!("map key {key:.80} is not supported: map keys must be int, str or bytes"),
+        )),
+    }
 }
 
 /// Map keys must be hashable in Python: a list key comes back as a tuple.

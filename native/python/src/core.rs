@@ -15,6 +15,7 @@ use crate::config::{self, Config};
 use crate::convert::{bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, value_from_py};
 use crate::errors::{client_error, invalid_arg, Failure};
 use crate::gate::Gate;
+use crate::index::{self, Wanted};
 use crate::operations::operations_from_py;
 use crate::policy;
 use crate::reply::Reply;
@@ -511,10 +512,11 @@ impl Core {
         spec: IndexSpec,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        index::check_name(py, &spec.name)?;
+        bin_name(py, &PyString::new(py, &spec.bin))?;
         let admin = admin_policy(policy)?;
         self.job(py, |client| async move {
-            use aerospike::Task;
-            let task = client
+            client
                 .create_index_on_bin(
                     &admin,
                     &spec.namespace,
@@ -525,8 +527,9 @@ impl Core {
                     aerospike::CollectionIndexType::Default,
                     None,
                 )
-                .await?;
-            task.wait_till_complete(None).await?;
+                .await
+                .map_err(index::naming(&spec.name))?;
+            index::wait_for(&client, &admin, &spec.namespace, &spec.name, Wanted::Ready).await?;
             Ok(Reply::Nothing)
         })
     }
@@ -538,11 +541,14 @@ impl Core {
         name: String,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        index::check_name(py, &name)?;
         let admin = admin_policy(policy)?;
         self.job(py, |client| async move {
-            use aerospike::Task;
-            let task = client.drop_index(&admin, &namespace, "", &name).await?;
-            task.wait_till_complete(None).await?;
+            client
+                .drop_index(&admin, &namespace, "", &name)
+                .await
+                .map_err(index::naming(&name))?;
+            index::wait_for(&client, &admin, &namespace, &name, Wanted::Gone).await?;
             Ok(Reply::Nothing)
         })
     }

@@ -10,6 +10,7 @@ mod errors;
 mod expressions;
 mod fields;
 mod gate;
+mod index;
 mod operations;
 mod policy;
 mod query;
