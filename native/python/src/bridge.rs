@@ -28,7 +28,7 @@ use crate::runtime::ProcessRuntime;
 type Outcome = Result<Reply, Failure>;
 
 /// Catches a panic of the future so it surfaces as a ClientError, never as a crash or a hang.
-async fn shielded(future: impl Future<Output = Outcome>) -> Outcome {
+pub async fn shielded(future: impl Future<Output = Outcome>) -> Outcome {
     AssertUnwindSafe(future)
         .catch_unwind()
         .await

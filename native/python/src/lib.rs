@@ -16,6 +16,7 @@ mod policy;
 mod query;
 mod reply;
 mod runtime;
+mod stream;
 
 use pyo3::prelude::*;
 

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use aerospike::query::Filter;
-use aerospike::{Bins, PartitionFilter, Statement, Value};
+use aerospike::{Bins, PartitionFilter, QueryPolicy, Statement, Value};
 use futures::StreamExt;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyString, PyTuple};
 
 use crate::client::shield;
@@ -15,6 +16,10 @@ use crate::core::{Core, Job};
 use crate::errors::invalid_arg;
 use crate::policy;
 use crate::reply::Reply;
+use crate::stream::{Feed, RecordFeed};
+
+/// `aerospike_py._foreach.drive`, the coroutine behind the asyncio `foreach`.
+static DRIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// Total partitions of an Aerospike namespace.
 const PARTITIONS: i64 = 4096;
@@ -26,14 +31,20 @@ struct Spec {
     filter: Option<Filter>,
 }
 
+/// What the crate's `Client::query` takes, converted while the GIL is held.
+pub struct QueryParts {
+    pub policy: QueryPolicy,
+    pub partitions: PartitionFilter,
+    pub statement: Statement,
+}
+
 impl Spec {
-    fn job(
+    fn parts(
         &self,
         py: Python<'_>,
         core: &Core,
         policy: Option<&Bound<'_, PyAny>>,
-        callback: Option<Py<PyAny>>,
-    ) -> PyResult<Job> {
+    ) -> PyResult<QueryParts> {
         let base = if self.filter.is_some() {
             &core.defaults().query
         } else {
@@ -49,17 +60,26 @@ impl Spec {
         if let Some(filter) = &self.filter {
             statement.add_filter(filter.clone());
         }
+        Ok(QueryParts {
+            policy: query_policy,
+            partitions,
+            statement,
+        })
+    }
+
+    /// Every record, collected before returning (`results`).
+    fn job(&self, py: Python<'_>, core: &Core, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
+        let parts = self.parts(py, core, policy)?;
         core.job(py, move |client| async move {
-            let recordset = client.query(&query_policy, partitions, statement).await?;
+            let recordset = client
+                .query(&parts.policy, parts.partitions, parts.statement)
+                .await?;
             let mut stream = recordset.into_stream();
             let mut records = Vec::new();
             while let Some(record) = stream.next().await {
                 records.push(record?);
             }
-            Ok(match callback {
-                Some(callback) => Reply::Foreach { records, callback },
-                None => Reply::Records(records),
-            })
+            Ok(Reply::Records(records))
         })
     }
 
@@ -143,7 +163,7 @@ fn partition_filter(py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<Parti
 }
 
 macro_rules! query_class {
-    ($class:ident, $run:path, $doc:literal) => {
+    ($class:ident, $run:path, $doc:literal, { $($own:tt)* }) => {
         #[doc = $doc]
         #[pyclass(module = "aerospike_py._native")]
         pub struct $class {
@@ -184,21 +204,11 @@ macro_rules! query_class {
                 policy: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 shield(py, || {
-                    $run(py, self.spec.job(py, &self.core, policy, None)?)
+                    $run(py, self.spec.job(py, &self.core, policy)?)
                 })
             }
 
-            #[pyo3(signature = (callback, policy=None))]
-            fn foreach<'py>(
-                &self,
-                py: Python<'py>,
-                callback: Py<PyAny>,
-                policy: Option<&Bound<'py, PyAny>>,
-            ) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || {
-                    $run(py, self.spec.job(py, &self.core, policy, Some(callback))?)
-                })
-            }
+            $($own)*
         }
     };
 }
@@ -206,10 +216,44 @@ macro_rules! query_class {
 query_class!(
     Query,
     crate::client::run_blocking,
-    "A query or scan run by the blocking client."
+    "A query or scan run by the blocking client.",
+    {
+        /// Calls `callback` with each record as it arrives (see `stream`); returning False
+        /// stops the query, and an exception raised by the callback stops it and propagates.
+        #[pyo3(signature = (callback, policy=None))]
+        fn foreach(
+            &self,
+            py: Python<'_>,
+            callback: &Bound<'_, PyAny>,
+            policy: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<()> {
+            shield(py, || {
+                let parts = self.spec.parts(py, &self.core, policy)?;
+                Feed::start(py, &self.core, parts)?.run_blocking(py, callback)
+            })
+        }
+    }
 );
 query_class!(
     AsyncQuery,
     crate::client::run_async,
-    "A query or scan run by the asyncio client."
+    "A query or scan run by the asyncio client.",
+    {
+        /// An awaitable that calls `callback` with each record as it arrives (see `stream`).
+        #[pyo3(signature = (callback, policy=None))]
+        fn foreach<'py>(
+            &self,
+            py: Python<'py>,
+            callback: &Bound<'py, PyAny>,
+            policy: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            shield(py, || {
+                let parts = self.spec.parts(py, &self.core, policy)?;
+                let feed = RecordFeed::new(Feed::start(py, &self.core, parts)?);
+                DRIVE
+                    .import(py, "aerospike_py._foreach", "drive")?
+                    .call1((feed, callback))
+            })
+        }
+    }
 );

@@ -29,11 +29,6 @@ pub enum Reply {
     BatchRead(Vec<BatchRecord>),
     BatchRecords(Vec<BatchRecord>),
     Records(Vec<Record>),
-    /// Records handed one by one to a callback; a callback returning False stops early.
-    Foreach {
-        records: Vec<Record>,
-        callback: Py<PyAny>,
-    },
     Info(Vec<(String, i32, String)>),
     Text(String),
 }
@@ -96,16 +91,6 @@ impl Reply {
                     list.append(record_to_py(py, None, record)?)?;
                 }
                 Ok(list.into_any())
-            }
-            Reply::Foreach { records, callback } => {
-                let callback = callback.bind(py);
-                for record in &records {
-                    let answer = callback.call1((record_to_py(py, None, record)?,))?;
-                    if answer.is(pyo3::types::PyBool::new(py, false)) {
-                        break;
-                    }
-                }
-                Ok(py.None().into_bound(py))
             }
             Reply::Info(answers) => {
                 let list = PyList::empty(py);
