@@ -170,13 +170,17 @@ class Client:
     def index_integer_create(
         self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
     ) -> None:
-        """Creates a numeric secondary index and waits until it is ready."""
+        """Creates a numeric secondary index; returns once every node has it ready.
+
+        The wait is bounded by ``policy["timeout"]`` (ms, 30 s by default); past it
+        ``AerospikeTimeoutError`` names the index.
+        """
     def index_string_create(
         self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
     ) -> None:
-        """Creates a string secondary index and waits until it is ready."""
+        """Creates a string secondary index; returns once every node has it ready."""
     def index_remove(self, namespace: str, index_name: str, policy: _Policy = None) -> None:
-        """Drops a secondary index."""
+        """Drops a secondary index; returns once no node has it any more."""
 
 @final
 class AsyncClient:
@@ -299,15 +303,19 @@ class AsyncClient:
     def index_integer_create(
         self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
     ) -> Awaitable[None]:
-        """Creates a numeric secondary index and waits until it is ready."""
+        """Creates a numeric secondary index; returns once every node has it ready.
+
+        The wait is bounded by ``policy["timeout"]`` (ms, 30 s by default); past it
+        ``AerospikeTimeoutError`` names the index.
+        """
     def index_string_create(
         self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
     ) -> Awaitable[None]:
-        """Creates a string secondary index and waits until it is ready."""
+        """Creates a string secondary index; returns once every node has it ready."""
     def index_remove(
         self, namespace: str, index_name: str, policy: _Policy = None
     ) -> Awaitable[None]:
-        """Drops a secondary index."""
+        """Drops a secondary index; returns once no node has it any more."""
 
 @final
 class Query:
@@ -320,7 +328,8 @@ class Query:
     def results(self, policy: _Policy = None) -> list[Record]:
         """Every matching record."""
     def foreach(self, callback: Callable[[Record], object], policy: _Policy = None) -> None:
-        """Calls ``callback`` per record; returning False stops early."""
+        """Calls ``callback`` with each record as it arrives, in bounded memory; returning
+        False stops the query (on the server too), an exception from it propagates."""
 
 @final
 class AsyncQuery:
@@ -335,7 +344,8 @@ class AsyncQuery:
     def foreach(
         self, callback: Callable[[Record], object], policy: _Policy = None
     ) -> Awaitable[None]:
-        """Calls ``callback`` per record; returning False stops early."""
+        """Calls ``callback`` with each record as it arrives, in bounded memory; returning
+        False stops the query (on the server too), an exception from it propagates."""
 
 @final
 class DevServer:

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 import aerospike_py
+from aerospike_py.devserver import DevServer
 
 NS = "test"
 
@@ -98,3 +99,16 @@ def test_bad_index_definitions_raise_errors_naming_them(
             client.index_string_create(NS, set_name, "age", name)
     finally:
         client.index_remove(NS, name)
+
+
+@pytest.mark.devserver_only
+def test_an_index_a_node_never_confirms_times_out_naming_it() -> None:
+    with DevServer(nodes=2) as server, aerospike_py.Client({"hosts": server.hosts}) as client:
+        server.stall(commands=["info"], node=1)
+        try:
+            # The create goes to a random node: node 1 never answers it, or node 0 creates the
+            # index and node 1 never answers whether it is ready. Either way the wait is bounded.
+            with pytest.raises(aerospike_py.AerospikeTimeoutError, match="idx_stalled"):
+                client.index_integer_create(NS, "s", "age", "idx_stalled", {"timeout": 200})
+        finally:
+            server.clear_faults()

@@ -90,7 +90,7 @@ async fn first_lagging_answer(
     }
     for node in nodes {
         let command = status_command(&node, namespace, name, wanted);
-        let answers = node.info(admin, &[&command]).await?;
+        let answers = node.info(admin, &[&command]).await.map_err(naming(name))?;
         let answer = answers.get(&command).cloned().unwrap_or_default();
         let done = match wanted {
             Wanted::Ready => load_complete(&answer),
