@@ -3,8 +3,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 CARGO_FLAGS := --manifest-path native/Cargo.toml
+# The load generator is a workspace of its own; it builds into native/target, as bench does.
+LOADGEN := CARGO_TARGET_DIR=native/target cargo
+LOADGEN_FLAGS := --manifest-path loadtest/loadgen/Cargo.toml
 
-.PHONY: bench-devserver run devserver test lint check-rust test-rust test-python docs build venv
+.PHONY: bench-devserver run devserver test lint check-rust test-rust test-python docs build venv \
+	loadtest loadtest-quick loadgen
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
 run: build
@@ -37,11 +41,14 @@ lint: build
 check-rust:
 	cargo fmt $(CARGO_FLAGS) --all --check
 	cargo clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
+	$(LOADGEN) fmt $(LOADGEN_FLAGS) --check
+	$(LOADGEN) clippy $(LOADGEN_FLAGS) --all-targets -- -D warnings
 
 test-rust:
 	cargo test $(CARGO_FLAGS) --workspace --exclude aerospike-py-native
+	$(LOADGEN) test $(LOADGEN_FLAGS)
 
-test-python: build
+test-python: build loadgen
 	$(BIN)/pytest -q
 
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
@@ -51,3 +58,17 @@ docs: build
 ## Dev-server throughput driven by the Rust crate at concurrency 64 (prints figures, asserts nothing).
 bench-devserver:
 	cargo run $(CARGO_FLAGS) --release -p aerospike-devserver --example bench
+
+## The open-loop load generator (Rust) the load-test harness drives.
+loadgen:
+	$(LOADGEN) build $(LOADGEN_FLAGS) --release -q
+
+## The load-test comparison (~12 min on 2 cores): ours, the published aerospike-py and the
+## official client behind the same routes under gunicorn, rate sweeps to the knee, overload.
+## Writes loadtest/results/latest.{json,md} and a PNG per configuration.
+loadtest: build loadgen
+	$(PY) -m loadtest.run
+
+## The same, short (~3 min): single get on each app, the no-database route, overload.
+loadtest-quick: build loadgen
+	$(PY) -m loadtest.run --quick

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,23 +50,29 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"the dev server did not listen on port {port}")
 
 
-def published_python(wheel: str | None) -> Path:
+def published_python(wheel: str | None, extra: Sequence[str] = ()) -> Path:
+    """The Python of a venv with aerospike-py 0.14.4 (or ``wheel``), numpy and ``extra``.
+
+    Shared with the load-test harness, which adds the web stack; installs only what is new.
+    """
     python = PUBLISHED_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PUBLISHED_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", wheel or PUBLISHED, "numpy"], check=True
-        )
+    stamp = PUBLISHED_VENV / "installed.txt"
+    installed = set(stamp.read_text().split()) if stamp.exists() else set()
+    wanted = [wheel or PUBLISHED, "numpy", *extra]
+    if not set(wanted) <= installed:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], check=True)
+        stamp.write_text("\n".join(sorted(installed | set(wanted))) + "\n")
     return python
 
 
-def ceiling_binary() -> Path:
+def release_binary(crate: Path, name: str) -> Path:
+    """Builds ``crate`` (a workspace of its own) in release mode into native/target."""
     target = ROOT / "native" / "target"
     env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
-    subprocess.run(
-        ["cargo", "build", "--release", "-q"], cwd=BENCH / "ceiling", env=env, check=True
-    )
-    return target / "release" / "aerospike-ceiling"
+    subprocess.run(["cargo", "build", "--release", "-q"], cwd=crate, env=env, check=True)
+    return target / "release" / name
 
 
 def rows_of(name: str, command: list[str]) -> list[dict[str, object]]:
@@ -105,7 +112,14 @@ def main() -> None:
             [str(published_python(args.published_wheel)), workloads, *common, "published"],
         )
         rows += rows_of("official", [sys.executable, workloads, *common, "official"])
-        rows += rows_of("rust-crate", [str(ceiling_binary()), f"127.0.0.1:{port}", str(args.ops)])
+        rows += rows_of(
+            "rust-crate",
+            [
+                str(release_binary(BENCH / "ceiling", "aerospike-ceiling")),
+                f"127.0.0.1:{port}",
+                str(args.ops),
+            ],
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
