@@ -7,7 +7,7 @@ measured and the knee) and ``overload`` (the points at multiples of a knee).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,63 +52,69 @@ def _sweep(results: Results, subject_prefix: str, scenario: str) -> dict[str, An
     )
 
 
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]], text_columns: int) -> list[str]:
+    """A markdown table; the first ``text_columns`` columns left-aligned, numbers right."""
+    aligns = ["---"] * text_columns + ["---:"] * (len(header) - text_columns)
+    return [f"| {' | '.join(row)} |" for row in (header, aligns, *rows)]
+
+
 def _knees(results: Results) -> list[str]:
-    lines = [
-        "| configuration | scenario | knee (offered/s) | 2xx/s | p50 ms | p90 ms | p99 ms "
-        "| p99.9 ms | max ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows = []
     for sweep in results["sweeps"]:
         point = _knee_point(sweep)
         ok = _ok(point) if point else None
-        cells = [_ms(ok[p]) if ok else "-" for p in (*PERCENTILES, "max")]
-        lines.append(
-            f"| {sweep['subject']} | {sweep['scenario']} | {_rate(sweep['knee'])} "
-            f"| {_rate(point['ok_rate'] if point else None)} | " + " | ".join(cells) + " |"
+        rows.append(
+            [
+                sweep["subject"],
+                sweep["scenario"],
+                _rate(sweep["knee"]),
+                _rate(point["ok_rate"] if point else None),
+                *(_ms(ok[p]) if ok else "-" for p in (*PERCENTILES, "max")),
+            ]
         )
-    return lines
-
-
-def _statuses(result: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
-    return sorted(result["statuses"].items())
+    header = ["configuration", "scenario", "knee (offered/s)", "2xx/s"]
+    return _table([*header, "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"], rows, 2)
 
 
 def _overload(results: Results) -> list[str]:
-    lines = [
-        "| configuration | backpressure | offered/s | x knee | status | count | p50 ms "
-        "| p99 ms | p99.9 ms | max ms |",
-        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|",
-    ]
+    rows = []
     for stage in results["overload"]:
         shown = {True: "on", False: "off", None: "the app's"}[stage["backpressure"]]
         for point in stage["points"]:
-            for status, summary in _statuses(point):
-                lines.append(
-                    f"| {stage['subject']} | {shown} | {_rate(point['offered_rate'])} "
-                    f"| {point['factor']:g} | {status} | {summary['count']:,} "
-                    f"| {_ms(summary['p50'])} | {_ms(summary['p99'])} "
-                    f"| {_ms(summary['p99_9'])} | {_ms(summary['max'])} |"
+            for status, summary in sorted(point["statuses"].items()):
+                rows.append(
+                    [
+                        stage["subject"],
+                        shown,
+                        status,
+                        _rate(point["offered_rate"]),
+                        f"{point['factor']:g}",
+                        f"{summary['count']:,}",
+                        *(_ms(summary[p]) for p in ("p50", "p99", "p99_9", "max")),
+                    ]
                 )
-    return lines
+    header = ["configuration", "backpressure", "status", "offered/s", "x knee", "count"]
+    return _table([*header, "p50 ms", "p99 ms", "p99.9 ms", "max ms"], rows, 3)
 
 
 def _generator(results: Results) -> list[str]:
-    lines = [
-        "| offered/s | answered/s | lateness p50 ms | lateness p99 ms | generator CPU s "
-        "| of one core |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows = []
     for sweep in results["sweeps"]:
         if sweep["scenario"] != NO_DB:
             continue
         for point in sorted(sweep["points"], key=lambda p: p["offered_rate"]):
-            share = point["cpu_seconds"] / point["wall_seconds"]
-            lines.append(
-                f"| {_rate(point['offered_rate'])} | {_rate(point['achieved_rate'])} "
-                f"| {_ms(point['lateness']['p50'])} | {_ms(point['lateness']['p99'])} "
-                f"| {point['cpu_seconds']:.2f} | {share:.0%} |"
+            rows.append(
+                [
+                    _rate(point["offered_rate"]),
+                    _rate(point["achieved_rate"]),
+                    _ms(point["lateness"]["p50"]),
+                    _ms(point["lateness"]["p99"]),
+                    f"{point['cpu_seconds']:.2f}",
+                    f"{point['cpu_seconds'] / point['wall_seconds']:.0%}",
+                ]
             )
-    return lines
+    header = ["offered/s", "answered/s", "lateness p50 ms", "lateness p99 ms"]
+    return _table([*header, "generator CPU s", "of one core"], rows, 0)
 
 
 def targets(results: Results) -> list[tuple[str, str, str, bool | None]]:
@@ -177,9 +183,11 @@ def markdown(results: Results) -> str:
         "",
         "## Targets",
         "",
-        "| target | measured | wanted | met |",
-        "|---|---|---|---|",
-        *(f"| {what} | {got} | {want} | {met[ok]} |" for what, got, want, ok in targets(results)),
+        *_table(
+            ["target", "measured", "wanted", "met"],
+            ([what, got, want, met[ok]] for what, got, want, ok in targets(results)),
+            4,
+        ),
         "",
         "## Overload",
         "",

@@ -3,7 +3,8 @@
 Every app runs as ``gunicorn -k uvicorn_worker.UvicornWorker`` bound to 127.0.0.1 on a free
 port, with ``--no-control-socket``, its knobs in the environment, and its output in a log
 file. ``ours`` is the sample service itself; ``published`` and ``official`` serve the same
-routes from ``loadtest/apps`` (the published wheel from its own venv).
+routes from ``loadtest/apps`` (the published wheel from its own venv) with the sample's
+models.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class App:
             if config.app == "published":
                 python = str(published_python(None, published_web_stack()))
             cwd = APPS_DIR
-            worker = ["-k", "uvicorn_worker.UvicornWorker"]
+            worker = ["-k", "uvicorn_worker.UvicornWorker", "--pythonpath", str(SAMPLE)]
             command = [*common, *worker, f"{config.app}_app:app"]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(

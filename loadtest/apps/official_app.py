@@ -17,7 +17,8 @@ import aerospike
 import numpy as np
 from aerospike import exception as official_errors
 from knobs import Knobs
-from routes import FEATURES, PROFILES, StoredProfile, create_app
+from models import FEATURES, PROFILES, StoredProfile
+from routes import create_app
 
 __all__ = ["app"]
 

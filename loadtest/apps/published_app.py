@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 from knobs import Knobs
-from routes import FEATURES, PROFILES, StoredProfile, create_app
+from models import FEATURES, PROFILES, StoredProfile
+from routes import create_app
 
 import aerospike_py
 

@@ -2,10 +2,11 @@
 
 The sample (``examples/sample-fastapi/service.py``) runs on this project's client and
 integration. The other apps (``published_app.py``, ``official_app.py``) serve the same paths
-with the same models from here, each over its own client, so the only difference measured is
-the client: ``PUT /profiles/{id}``, ``GET /profiles/{id}``, ``GET /features?ids=...`` (batch
-read into NumPy) and ``GET /health/live`` (no database). This module imports no Aerospike
-client: it also runs in the published aerospike-py's venv.
+with the sample's models (``models.py``, on gunicorn's ``--pythonpath``) from here, each over
+its own client, so the only difference measured is the client: ``PUT /profiles/{id}``,
+``GET /profiles/{id}``, ``GET /features?ids=...`` (batch read into NumPy) and
+``GET /health/live`` (no database). This module imports no Aerospike client: it also runs in
+the published aerospike-py's venv.
 """
 
 from __future__ import annotations
@@ -17,33 +18,11 @@ from typing import Annotated, Any, Protocol
 import numpy as np
 from fastapi import FastAPI, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from models import MAX_BATCH, Profile, StoredProfile
 
-__all__ = ["FEATURES", "MAX_BATCH", "PROFILES", "Backend", "Profile", "StoredProfile", "create_app"]
+__all__ = ["Backend", "create_app"]
 
-PROFILES = "profiles"
-FEATURES = np.dtype([("score", "i8"), ("rating", "f8")])
-MAX_BATCH = 500
 RETRY_AFTER_SECONDS = "1"
-
-
-class Profile(BaseModel):
-    """What a client sends to create or replace a profile (as in the sample)."""
-
-    name: str = Field(min_length=1, max_length=100)
-    email: str = Field(min_length=3, max_length=200)
-    age: int = Field(ge=0, le=150)
-    active: bool = True
-    score: int = Field(default=0, ge=0)
-    rating: float = Field(default=0.0, ge=0, le=5)
-
-
-class StoredProfile(Profile):
-    """A profile as read back, with its generation and remaining TTL."""
-
-    id: str
-    generation: int
-    ttl: int
 
 
 class Backend(Protocol):
