@@ -63,12 +63,13 @@ bench-devserver:
 loadgen:
 	$(LOADGEN) build $(LOADGEN_FLAGS) --release -q
 
-## The load-test comparison (~12 min on 2 cores): ours, the published aerospike-py and the
-## official client behind the same routes under gunicorn, rate sweeps to the knee, overload.
+## The load-test comparison (<= 15 min on 2 cores): ours, the published aerospike-py, the
+## official client and no database behind the same routes under gunicorn, rate sweeps to the
+## knee, overload.
 ## Writes loadtest/results/latest.{json,md} and a PNG per configuration.
 loadtest: build loadgen
 	$(PY) -m loadtest.run
 
-## The same, short (~3 min): single get on each app, the no-database route, overload.
+## The same, short (~2 min): single get on each app, the no-database route, overload.
 loadtest-quick: build loadgen
 	$(PY) -m loadtest.run --quick

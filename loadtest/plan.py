@@ -1,8 +1,9 @@
 """What one harness run does, in order, and how long it may take (decided before anything runs).
 
-The full comparison: every app (ours, published, official) on the same dev server through a
-rate sweep per scenario, the no-database route on ours (ceiling and generator proof), ours
-with runtime workers 1 and 4, then overload at ``OVERLOAD_FACTOR`` x ours' single-get knee
+The full comparison: every app (ours, published, official, and memory: the same routes with
+no database, the framework's ceiling) on the same dev server through a rate sweep per
+scenario, the no-database route on ours (the generator's proof), ours with runtime workers 1
+and 4, then overload at ``OVERLOAD_FACTOR`` x ours' single-get knee
 (and at half the knee, the reference) with backpressure on and off.
 """
 
@@ -74,9 +75,9 @@ Stage = SweepStage | OverloadStage
 class Pace:
     """How each point runs: seconds per point, sweep start and length, or fixed rates."""
 
-    duration: float = 4.0
+    duration: float = 3.0
     max_points: int = 7
-    start_rate: float = 200.0
+    start_rate: float = 400.0
     rates: tuple[float, ...] = ()
     connections: int = 128
     timeout: float = 10.0

@@ -1,6 +1,6 @@
 """The load-test harness: ``make loadtest`` (full comparison), ``make loadtest-quick``.
 
-    .venv/bin/python -m loadtest.run [--quick] [--apps ours,published,official]
+    .venv/bin/python -m loadtest.run [--quick] [--apps ours,published,official,memory]
         [--scenarios get,write,batch,mixed] [--rates 200,400] [--duration 4]
         [--gunicorn-workers 2] [--runtime-workers 2] [--max-concurrent-operations 64]
         [--queue-timeout-ms 5000] [--url http://127.0.0.1:8000 --hosts 127.0.0.1:3000]
@@ -47,7 +47,7 @@ DEFAULT_OUT = ROOT / "loadtest" / "results" / "latest"
 WARMUP_RATE, WARMUP_SECONDS = 100.0, 1.0
 PAUSE_SECONDS = 0.5
 """Between points, so what one point left queued does not spill into the next."""
-QUICK = plan.Pace(duration=1.5, max_points=4)
+QUICK = plan.Pace(duration=1.5, max_points=5)
 
 
 def _loopback(host: str) -> str:
@@ -93,13 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m loadtest.run", description=(__doc__ or "").splitlines()[0]
     )
     scenarios = [name for name in SCENARIOS if name != "no-db"]
-    parser.add_argument("--quick", action="store_true", help="a short comparison (~3 min)")
+    parser.add_argument("--quick", action="store_true", help="a short comparison (~2 min)")
     parser.add_argument("--apps", type=_csv(APPS), default=APPS)
     parser.add_argument("--scenarios", type=_csv(scenarios), default=tuple(scenarios))
     parser.add_argument("--rates", type=_rates, help="fixed offered rates instead of a sweep")
-    parser.add_argument("--duration", type=float, help="seconds per point (4; quick 1.5)")
-    parser.add_argument("--max-points", type=int, help="points per sweep at most (7; quick 4)")
-    parser.add_argument("--start-rate", type=float, default=200.0)
+    parser.add_argument("--duration", type=float, help="seconds per point (3; quick 1.5)")
+    parser.add_argument("--max-points", type=int, help="points per sweep at most (7; quick 5)")
+    parser.add_argument("--start-rate", type=float, default=plan.Pace.start_rate)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--runtime-workers", type=int, default=2)

@@ -2,7 +2,7 @@
 
 Every app serves the same paths (the sample service and ``apps/routes.py``). ``{key}`` is
 replaced by the generator with a random number below ``KEYS``; ``preload`` writes those
-records first, so reads find them.
+profiles (``apps/profiles.py``) first, so reads find them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import random
 from collections.abc import Sequence
 
 import aerospike_py
+from loadtest.apps.profiles import KEYS, profile
 
 __all__ = ["BATCH_SIZE", "KEYS", "NO_DB", "SCENARIOS", "preload"]
 
-KEYS = 1000
 BATCH_SIZE = 100
 SET = "profiles"
 
@@ -54,14 +54,6 @@ def preload(hosts: Sequence[tuple[str, int]], namespace: str = "test") -> None:
     client = aerospike_py.client({"hosts": list(hosts)}).connect()
     try:
         for i in range(KEYS):
-            profile = {
-                "name": f"profile {i}",
-                "email": f"p{i}@example.com",
-                "age": 42,
-                "active": True,
-                "score": i,
-                "rating": float(i % 5),
-            }
-            client.put((namespace, SET, f"p{i}"), profile)
+            client.put((namespace, SET, f"p{i}"), profile(i))
     finally:
         client.close()

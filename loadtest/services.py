@@ -2,9 +2,9 @@
 
 Every app runs as ``gunicorn -k uvicorn_worker.UvicornWorker`` bound to 127.0.0.1 on a free
 port, with ``--no-control-socket``, its knobs in the environment, and its output in a log
-file. ``ours`` is the sample service itself; ``published`` and ``official`` serve the same
-routes from ``loadtest/apps`` (the published wheel from its own venv) with the sample's
-models.
+file. ``ours`` is the sample service itself; ``published``, ``official`` and ``memory`` (no
+database: the framework's ceiling) serve the same routes from ``loadtest/apps`` (the published
+wheel from its own venv) with the sample's models.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ APPS_DIR = ROOT / "loadtest" / "apps"
 READY_WITHIN_SECONDS = 60.0
 STOP_WITHIN_SECONDS = 30.0
 
-AppName = Literal["ours", "published", "official"]
-APPS: tuple[AppName, ...] = ("ours", "published", "official")
+AppName = Literal["ours", "published", "official", "memory"]
+APPS: tuple[AppName, ...] = ("ours", "published", "official", "memory")
 
 
 def published_web_stack() -> list[str]:
