@@ -97,14 +97,18 @@ def threaded_rows(name: str, client: Any, ops: int) -> None:
 
 
 async def async_rows(name: str, client: Any, ops: int) -> None:
-    async def bounded(call: Callable[[int], Any]) -> None:
-        gate = asyncio.Semaphore(IN_FLIGHT)
+    """64 coroutines, each awaiting its share of the operations in turn: 64 always in flight.
 
-        async def one(i: int) -> None:
-            async with gate:
+    One task per operation behind a semaphore would measure asyncio's task and semaphore
+    bookkeeping (about 12 us an operation here) more than the client.
+    """
+
+    async def in_flight(call: Callable[[int], Any]) -> None:
+        async def worker(first: int) -> None:
+            for i in range(first, ops, IN_FLIGHT):
                 await call(i)
 
-        await asyncio.gather(*(one(i) for i in range(ops)))
+        await asyncio.gather(*(worker(w) for w in range(IN_FLIGHT)))
 
     for workload, call in (
         ("put", lambda i: client.put(key(i), BINS)),
@@ -112,7 +116,7 @@ async def async_rows(name: str, client: Any, ops: int) -> None:
     ):
         try:
             started = time.perf_counter()
-            await bounded(call)
+            await in_flight(call)
             report(name, workload, f"async {IN_FLIGHT} in flight", ops, started)
         except Exception as error:
             print(
