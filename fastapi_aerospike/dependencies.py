@@ -2,11 +2,14 @@
 
 Override them by the function (``app.dependency_overrides[get_client] = ...``), never by the
 ``Annotated`` alias: FastAPI keys overrides by the callable.
+
+They are ``async def`` although they never await: FastAPI runs a plain ``def`` dependency in its
+thread pool, a thread hop and a GIL handoff on every request for a dictionary lookup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated
 
 from fastapi import Depends
@@ -18,17 +21,19 @@ from fastapi_aerospike.lifespan import DEFAULT_CLIENT_NAME, client_from_state
 __all__ = ["AerospikeClient", "client_dependency", "get_client"]
 
 
-def client_dependency(name: str) -> Callable[[HTTPConnection], AsyncClient]:
+def client_dependency(
+    name: str,
+) -> Callable[[HTTPConnection], Coroutine[None, None, AsyncClient]]:
     """A dependency returning the client named ``name`` (for a second cluster)."""
 
-    def get_named_client(connection: HTTPConnection) -> AsyncClient:
+    async def get_named_client(connection: HTTPConnection) -> AsyncClient:
         return client_from_state(connection, name)
 
     get_named_client.__name__ = f"get_{name}_client"
     return get_named_client
 
 
-def get_client(connection: HTTPConnection) -> AsyncClient:
+async def get_client(connection: HTTPConnection) -> AsyncClient:
     """The default client (``name="aerospike"``) of the app's lifespan."""
     return client_from_state(connection, DEFAULT_CLIENT_NAME)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -147,6 +149,30 @@ async def test_dependency_overrides_are_keyed_by_get_client(
         assert (await http.get("/which")).json() == {"connected": True}
     assert seen[0] is replacement
     assert seen[1] is not replacement
+
+
+async def test_client_routes_answer_while_the_thread_pool_is_exhausted(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """Blocking ``def`` routes of the same app can fill FastAPI's thread pool; the client's
+    dependencies must not need a thread from it (nor pay a thread hop per request)."""
+    app = FastAPI(lifespan=AerospikeLifespan(aerospike_settings))
+    record_routes(app, aerospike_settings.namespace)
+    name = unique()
+
+    async with serving(app) as http:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        tokens = limiter.total_tokens
+        limiter.total_tokens = 1
+        await limiter.acquire()
+        try:
+            put = http.put(f"/records/{name}", params={"value": 5})
+            assert (await asyncio.wait_for(put, 10)).status_code == 200
+            got = await asyncio.wait_for(http.get(f"/records/{name}"), 10)
+            assert got.json() == {"value": 5}
+        finally:
+            limiter.release()
+            limiter.total_tokens = tokens
 
 
 async def test_without_the_lifespan_the_error_says_what_to_do() -> None:
