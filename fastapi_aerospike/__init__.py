@@ -19,6 +19,7 @@ from fastapi_aerospike.lifespan import (
 from fastapi_aerospike.metrics import AerospikeMetrics
 from fastapi_aerospike.middleware import AerospikeErrorMiddleware
 from fastapi_aerospike.settings import AerospikeSettings, AerospikeSettingsError
+from fastapi_aerospike.shedding import LoadSheddingMiddleware
 
 if TYPE_CHECKING:
     from fastapi_aerospike.dependencies import (
@@ -37,6 +38,7 @@ __all__ = [
     "AerospikeSettings",
     "AerospikeSettingsError",
     "AerospikeStartupError",
+    "LoadSheddingMiddleware",
     "client_dependency",
     "get_client",
     "health_routes",

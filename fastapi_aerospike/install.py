@@ -1,7 +1,8 @@
 """One call wiring the integration into a FastAPI or Starlette app.
 
 ``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
-registers the error handlers, the health routes and the metrics route. Calling it again for the
+registers the error handlers, the load-shedding middleware, the health routes and the metrics
+route. Calling it again for the
 same client name does nothing; another name adds another client (a second cluster).
 """
 
@@ -20,6 +21,7 @@ from fastapi_aerospike.health import health_routes
 from fastapi_aerospike.lifespan import DEFAULT_CLIENT_NAME, AerospikeLifespan
 from fastapi_aerospike.metrics import AerospikeMetrics
 from fastapi_aerospike.settings import AerospikeSettings
+from fastapi_aerospike.shedding import LoadSheddingMiddleware
 
 __all__ = ["Installation", "install"]
 
@@ -49,7 +51,8 @@ def install(
 ) -> Installation:
     """Wire the client ``name`` and the error handlers, health and metrics routes into ``app``.
 
-    ``settings`` default to ``AerospikeSettings.from_env()`` read at startup. ``None`` for
+    ``settings`` default to ``AerospikeSettings.from_env()`` read at startup; the shedding
+    bound is their ``shed_event_loop_lag_ms``. ``None`` for
     ``health_prefix`` or ``metrics_path`` leaves that route out; ``record_errors`` answers
     missing records 404 and generation conflicts 409; ``retry_after`` overrides the clients'
     ``retry_after`` setting. Returns what is installed.
@@ -60,9 +63,13 @@ def install(
         setattr(app.state, INSTALLATION_ATTRIBUTE, installation)
         handler = AerospikeErrorHandler(retry_after=retry_after, record_errors=record_errors)
         handler.register(app)
-        if health_prefix is not None:
-            for route in health_routes(health_prefix):
-                app.router.routes.append(route)
+        health = health_routes(health_prefix) if health_prefix is not None else []
+        app.router.routes.extend(health)
+        app.add_middleware(
+            LoadSheddingMiddleware,
+            retry_after=retry_after,
+            exempt_paths=[route.path for route in health],
+        )
         if metrics_path is not None:
             installation.metrics = AerospikeMetrics(registry)
             app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)

@@ -169,6 +169,14 @@ class AerospikeSettings(BaseSettings):
         le=3600,
         description="Seconds sent in the Retry-After header of a 503 answer.",
     )
+    shed_event_loop_lag_ms: float = Field(
+        default=50.0,
+        ge=0,
+        le=60_000,
+        description="Answer new requests 503 with Retry-After while the worker's event loop "
+        "runs a timer this many milliseconds late (its CPU is saturated); 0 turns it off. "
+        "Health routes are always served.",
+    )
 
     @field_validator("hosts", mode="before")
     @classmethod

@@ -99,10 +99,13 @@ class Pace:
         return seconds
 
 
-def _overload(base: AppConfig, mco: int, queue_ms: int) -> list[Stage]:
+def _overload(base: AppConfig, mco: int, queue_ms: int, shed_lag_ms: float) -> list[Stage]:
+    """Backpressure on: the admission limit and load shedding; off: neither."""
     reference = (base.name, "get")
-    on = replace(base, max_concurrent_operations=mco, queue_timeout_ms=queue_ms)
-    off = replace(base, max_concurrent_operations=0)
+    on = replace(
+        base, max_concurrent_operations=mco, queue_timeout_ms=queue_ms, shed_lag_ms=shed_lag_ms
+    )
+    off = replace(base, max_concurrent_operations=0, shed_lag_ms=0)
     return [OverloadStage(on, True, reference), OverloadStage(off, False, reference)]
 
 
@@ -110,9 +113,12 @@ def full(
     base: AppConfig,
     scenarios: Sequence[str],
     apps: Sequence[AppName],
-    overload: tuple[int, int],
+    overload: tuple[int, int, float],
 ) -> list[Stage]:
-    """The whole comparison for the chosen apps and scenarios (``overload``: mco, queue ms)."""
+    """The whole comparison for the chosen apps and scenarios.
+
+    ``overload``: the admission limit, its queue timeout and the shedding lag (ms) when on.
+    """
     stages: list[Stage] = []
     for app in apps:
         config = replace(base, app=app)
@@ -129,7 +135,9 @@ def full(
     return [s for s in stages if not isinstance(s, SweepStage) or s.scenarios]
 
 
-def quick(base: AppConfig, apps: Sequence[AppName], overload: tuple[int, int]) -> list[Stage]:
+def quick(
+    base: AppConfig, apps: Sequence[AppName], overload: tuple[int, int, float]
+) -> list[Stage]:
     """A short comparison: single get on each app, the no-database route, overload."""
     stages: list[Stage] = [
         SweepStage(replace(base, app=app), (NO_DB, "get") if app == "ours" else ("get",))

@@ -112,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
         help="the admission limit with backpressure on, at overload",
     )
     parser.add_argument("--overload-queue-timeout-ms", type=int, default=10)
+    parser.add_argument(
+        "--shed-lag-ms",
+        type=float,
+        default=50.0,
+        help="event-loop lag at which ours answers 503 (AEROSPIKE_SHED_EVENT_LOOP_LAG_MS)",
+    )
+    parser.add_argument(
+        "--overload-shed-lag-ms",
+        type=float,
+        default=10.0,
+        help="the same with backpressure on, at overload",
+    )
     parser.add_argument("--url", help="an app already running (loopback), instead of ours")
     parser.add_argument("--hosts", help="its cluster (default: $AEROSPIKE_HOSTS)")
     parser.add_argument("--namespace", default=os.environ.get("AEROSPIKE_NAMESPACE", "test"))
@@ -147,9 +159,14 @@ def _stages(args: argparse.Namespace) -> list[plan.Stage]:
         runtime_workers=args.runtime_workers,
         max_concurrent_operations=args.max_concurrent_operations,
         queue_timeout_ms=args.queue_timeout_ms,
+        shed_lag_ms=args.shed_lag_ms,
     )
     apps: tuple[AppName, ...] = args.apps
-    overload = (args.overload_max_concurrent_operations, args.overload_queue_timeout_ms)
+    overload = (
+        args.overload_max_concurrent_operations,
+        args.overload_queue_timeout_ms,
+        args.overload_shed_lag_ms,
+    )
     if args.quick:
         return plan.quick(base, apps, overload)
     return plan.full(base, args.scenarios, apps, overload)
@@ -275,6 +292,7 @@ def _knobs(subject: plan.Subject) -> dict[str, Any] | None:
         "runtime_workers": subject.runtime_workers,
         "max_concurrent_operations": subject.max_concurrent_operations,
         "queue_timeout_ms": subject.queue_timeout_ms,
+        "shed_lag_ms": subject.shed_lag_ms,
     }
 
 

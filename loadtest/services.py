@@ -44,20 +44,22 @@ def published_web_stack() -> list[str]:
 
 @dataclass(frozen=True)
 class AppConfig:
-    """One app and its knobs: gunicorn workers, runtime workers, admission limit and wait."""
+    """One app and its knobs: gunicorn workers, runtime workers, admission limit and wait, and
+    the event-loop lag at which ours sheds requests (0: never)."""
 
     app: AppName
     gunicorn_workers: int = 2
     runtime_workers: int = 2
     max_concurrent_operations: int = 64
     queue_timeout_ms: int = 5000
+    shed_lag_ms: float = 50.0
 
     @property
     def name(self) -> str:
-        """Short and unique: ``ours w2 rt2 mco64 q5000``."""
+        """Short and unique: ``ours w2 rt2 mco64 q5000 lag50``."""
         return (
             f"{self.app} w{self.gunicorn_workers} rt{self.runtime_workers} "
-            f"mco{self.max_concurrent_operations} q{self.queue_timeout_ms}"
+            f"mco{self.max_concurrent_operations} q{self.queue_timeout_ms} lag{self.shed_lag_ms:g}"
         )
 
     def environment(self, hosts: str, metrics: Path) -> dict[str, str]:
@@ -67,6 +69,7 @@ class AppConfig:
             "AEROSPIKE_RUNTIME_WORKERS": str(self.runtime_workers),
             "AEROSPIKE_MAX_CONCURRENT_OPERATIONS": str(self.max_concurrent_operations),
             "AEROSPIKE_OPERATION_QUEUE_TIMEOUT_MS": str(self.queue_timeout_ms),
+            "AEROSPIKE_SHED_EVENT_LOOP_LAG_MS": str(self.shed_lag_ms),
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         }
 

@@ -14,6 +14,7 @@ def test_exported_names_are_pinned() -> None:
         "AerospikeSettings",
         "AerospikeSettingsError",
         "AerospikeStartupError",
+        "LoadSheddingMiddleware",
         "client_dependency",
         "get_client",
         "health_routes",

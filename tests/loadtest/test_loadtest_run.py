@@ -35,7 +35,7 @@ def test_a_quick_run_writes_json_markdown_and_plots(tmp_path: Path) -> None:
     assert [p["offered_rate"] for p in results["overload"][0]["points"]] == [50.0, 300.0]
 
     report = (tmp_path / "result.md").read_text()
-    assert "| ours w2 rt2 mco64 q5000 | get | 100 |" in report
+    assert "| ours w2 rt2 mco64 q5000 lag50 | get | 100 |" in report
     assert "## Overload" in report
     assert "## The generator on the no-database route" in report
     plots = sorted(p.name for p in tmp_path.glob("result-*.png"))

@@ -1,0 +1,130 @@
+"""Load shedding for the web worker: 503 + Retry-After while its event loop lags.
+
+``max_concurrent_operations`` guards the cluster: operations that wait too long for a slot are
+answered 503. When the worker's own CPU is what saturates (a fast cluster, heavy routes),
+requests queue in the event loop before they reach the client, and every answer gets slower
+instead, for everyone. This middleware times a repeating timer on the loop, as Fastify's
+under-pressure does: while the timer fires later than the bound, new requests are answered 503
+at once, which costs a small fraction of serving them, so the requests admitted keep their
+latency and callers are told to come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fastapi_aerospike.lifespan import lifecycles
+
+__all__ = ["LoadSheddingMiddleware"]
+
+SAMPLE_INTERVAL_SECONDS = 0.005
+BODY = b'{"code":"server_overloaded","detail":"The server is overloaded; retry later."}'
+
+
+class _LagProbe:
+    """A timer re-armed every ``interval`` on the running loop; records whether it fired late."""
+
+    def __init__(self, bound: float, interval: float = SAMPLE_INTERVAL_SECONDS) -> None:
+        self.bound = bound
+        self.interval = interval
+        self.lagging = False
+        self._handle: asyncio.TimerHandle | None = None
+        self._due = 0.0
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._due = loop.time() + self.interval
+        self._handle = loop.call_at(self._due, self._tick, loop)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        self.lagging = now - self._due > self.bound
+        self._due = now + self.interval
+        self._handle = loop.call_at(self._due, self._tick, loop)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.lagging = False
+
+
+class LoadSheddingMiddleware:
+    """Answer 503 with ``Retry-After`` while the event loop lags more than the bound.
+
+    ``max_event_loop_lag_ms`` and ``retry_after`` default to the app's clients' settings
+    (``AEROSPIKE_SHED_EVENT_LOOP_LAG_MS``, ``AEROSPIKE_RETRY_AFTER``) read at startup; a bound
+    of 0 turns shedding off. The probe runs while the app's lifespan runs, so a server that
+    runs no lifespan sheds nothing. ``exempt_paths`` (the health routes) are always served:
+    an orchestrator must not restart or unroute a busy worker.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_event_loop_lag_ms: float | None = None,
+        retry_after: int | None = None,
+        exempt_paths: Collection[str] = (),
+    ) -> None:
+        if max_event_loop_lag_ms is not None and max_event_loop_lag_ms < 0:
+            raise ValueError(f"max_event_loop_lag_ms must be >= 0, not {max_event_loop_lag_ms!r}")
+        if retry_after is not None and retry_after < 1:
+            raise ValueError(f"retry_after must be >= 1 second, not {retry_after!r}")
+        self.app = app
+        self.max_event_loop_lag_ms = max_event_loop_lag_ms
+        self.retry_after = retry_after
+        self.exempt_paths = frozenset(exempt_paths)
+        self.shed = 0
+        """Requests answered 503 by this middleware in this process."""
+        self._probe: _LagProbe | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        probe = self._probe
+        if (
+            probe is not None
+            and probe.lagging
+            and scope["type"] == "http"
+            and scope["path"] not in self.exempt_paths
+        ):
+            self.shed += 1
+            await send({"type": "http.response.start", "status": 503, "headers": self._headers})
+            await send({"type": "http.response.body", "body": BODY})
+            return
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_starting_probe(message: Message) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                self._start(scope)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_starting_probe)
+        finally:
+            if self._probe is not None:
+                self._probe.stop()
+                self._probe = None
+
+    def _start(self, scope: Scope) -> None:
+        found = lifecycles(scope.get("state", {}))
+        bound_ms = self.max_event_loop_lag_ms
+        if bound_ms is None:
+            bounds = [c.settings.shed_event_loop_lag_ms for c in found]
+            bound_ms = min((b for b in bounds if b > 0), default=0)
+        retry_after = self.retry_after
+        if retry_after is None:
+            retry_after = max((c.settings.retry_after for c in found), default=1)
+        self._headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(BODY)).encode()),
+            (b"retry-after", str(retry_after).encode()),
+        ]
+        if bound_ms > 0:
+            self._probe = _LagProbe(bound_ms / 1000)
+            self._probe.start()
