@@ -3,10 +3,11 @@
 ``max_concurrent_operations`` guards the cluster: operations that wait too long for a slot are
 answered 503. When the worker's own CPU is what saturates (a fast cluster, heavy routes),
 requests queue in the event loop before they reach the client, and every answer gets slower
-instead, for everyone. This middleware times a repeating timer on the loop, as Fastify's
-under-pressure does: while the timer fires later than the bound, new requests are answered 503
-at once, which costs a small fraction of serving them, so the requests admitted keep their
-latency and callers are told to come back.
+instead, for everyone. This middleware times a repeating timer on the loop (as Fastify's
+under-pressure does) and drives an adaptive limit on the requests in progress from it, AIMD
+style: a late tick halves the limit from what is in progress, an on-time tick raises it by one.
+Requests over the limit are answered 503 at once, which costs a small fraction of serving them,
+so the admitted ones keep their latency and callers are told to come back.
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from fastapi_aerospike.lifespan import lifecycles
 __all__ = ["LoadSheddingMiddleware"]
 
 SAMPLE_INTERVAL_SECONDS = 0.005
+UNLIMITED = 1 << 20
 BODY = b'{"code":"server_overloaded","detail":"The server is overloaded; retry later."}'
 
 
-class _LagProbe:
-    """A timer re-armed every ``interval`` on the running loop; records whether it fired late."""
+class _AdaptiveLimit:
+    """A timer re-armed every ``interval`` on the running loop adjusts how many requests may be
+    in progress: halved (from those in progress) when it fires more than ``bound`` late, one
+    more when it fires on time."""
 
     def __init__(self, bound: float, interval: float = SAMPLE_INTERVAL_SECONDS) -> None:
         self.bound = bound
         self.interval = interval
-        self.lagging = False
+        self.limit = UNLIMITED
+        self.in_progress = 0
         self._handle: asyncio.TimerHandle | None = None
         self._due = 0.0
 
@@ -41,7 +46,10 @@ class _LagProbe:
 
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
         now = loop.time()
-        self.lagging = now - self._due > self.bound
+        if now - self._due > self.bound:
+            self.limit = min(self.limit, self.in_progress) // 2
+        elif self.limit < UNLIMITED:
+            self.limit += 1
         self._due = now + self.interval
         self._handle = loop.call_at(self._due, self._tick, loop)
 
@@ -49,16 +57,16 @@ class _LagProbe:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        self.lagging = False
 
 
 class LoadSheddingMiddleware:
-    """Answer 503 with ``Retry-After`` while the event loop lags more than the bound.
+    """Answer 503 with ``Retry-After`` to requests over a limit that shrinks while the event
+    loop lags more than the bound.
 
     ``max_event_loop_lag_ms`` and ``retry_after`` default to the app's clients' settings
     (``AEROSPIKE_SHED_EVENT_LOOP_LAG_MS``, ``AEROSPIKE_RETRY_AFTER``) read at startup; a bound
-    of 0 turns shedding off. The probe runs while the app's lifespan runs, so a server that
-    runs no lifespan sheds nothing. ``exempt_paths`` (the health routes) are always served:
+    of 0 turns shedding off. The limit is adjusted while the app's lifespan runs, so a server
+    that runs no lifespan sheds nothing. ``exempt_paths`` (the health routes) are always served:
     an orchestrator must not restart or unroute a busy worker.
     """
 
@@ -80,36 +88,42 @@ class LoadSheddingMiddleware:
         self.exempt_paths = frozenset(exempt_paths)
         self.shed = 0
         """Requests answered 503 by this middleware in this process."""
-        self._probe: _LagProbe | None = None
+        self._limit: _AdaptiveLimit | None = None
         self._headers: list[tuple[bytes, bytes]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        probe = self._probe
-        if (
-            probe is not None
-            and probe.lagging
-            and scope["type"] == "http"
-            and scope["path"] not in self.exempt_paths
-        ):
+        limit = self._limit
+        if limit is None or scope["type"] != "http" or scope["path"] in self.exempt_paths:
+            if scope["type"] == "lifespan":
+                await self._lifespan(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        if limit.in_progress >= limit.limit:
             self.shed += 1
             await send({"type": "http.response.start", "status": 503, "headers": self._headers})
             await send({"type": "http.response.body", "body": BODY})
             return
-        if scope["type"] != "lifespan":
+        limit.in_progress += 1
+        try:
             await self.app(scope, receive, send)
-            return
+        finally:
+            limit.in_progress -= 1
 
-        async def send_starting_probe(message: Message) -> None:
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The limit runs while the app's lifespan does, on the server's loop."""
+
+        async def send_starting_limit(message: Message) -> None:
             if message["type"] == "lifespan.startup.complete":
                 self._start(scope)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_starting_probe)
+            await self.app(scope, receive, send_starting_limit)
         finally:
-            if self._probe is not None:
-                self._probe.stop()
-                self._probe = None
+            if self._limit is not None:
+                self._limit.stop()
+                self._limit = None
 
     def _start(self, scope: Scope) -> None:
         found = lifecycles(scope.get("state", {}))
@@ -126,5 +140,5 @@ class LoadSheddingMiddleware:
             (b"retry-after", str(retry_after).encode()),
         ]
         if bound_ms > 0:
-            self._probe = _LagProbe(bound_ms / 1000)
-            self._probe.start()
+            self._limit = _AdaptiveLimit(bound_ms / 1000)
+            self._limit.start()

@@ -22,8 +22,13 @@ async def hello(request: Request) -> JSONResponse:
     return JSONResponse({"hello": "world"})
 
 
+async def slow(request: Request) -> JSONResponse:
+    await asyncio.sleep(0.3)
+    return JSONResponse({"slow": True})
+
+
 def app_with(settings: AerospikeSettings) -> Starlette:
-    app = Starlette(routes=[Route("/hello", hello)])
+    app = Starlette(routes=[Route("/hello", hello), Route("/slow", slow)])
     install(app, settings, metrics_path=None)
     return app
 
@@ -86,6 +91,19 @@ async def test_a_lagging_loop_answers_503_with_retry_after_and_recovers(
         assert (live.status_code, ready.status_code) == (200, 200)
         await asyncio.sleep(0.05)
         assert (await http.get("/hello")).status_code == 200
+
+
+async def test_requests_admitted_before_the_overload_are_served(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    settings = aerospike_settings.model_copy(update={"shed_event_loop_lag_ms": 20})
+    async with serving(app_with(settings)) as http:
+        admitted = [asyncio.create_task(http.get("/slow")) for _ in range(4)]
+        await asyncio.sleep(0.05)
+        async with saturated_loop(0.06):
+            shed = await http.get("/hello")
+        assert shed.status_code == 503
+        assert [(await r).status_code for r in admitted] == [200] * 4
 
 
 async def test_a_bound_of_zero_never_sheds(aerospike_settings: AerospikeSettings) -> None:
