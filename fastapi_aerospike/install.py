@@ -65,14 +65,17 @@ def install(
         handler.register(app)
         health = health_routes(health_prefix) if health_prefix is not None else []
         app.router.routes.extend(health)
-        app.add_middleware(
-            LoadSheddingMiddleware,
-            retry_after=retry_after,
-            exempt_paths=[route.path for route in health],
-        )
+        always_served = [route.path for route in health]
         if metrics_path is not None:
             installation.metrics = AerospikeMetrics(registry)
             app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)
+            always_served.append(metrics_path)
+        app.add_middleware(
+            LoadSheddingMiddleware,
+            retry_after=retry_after,
+            exempt_paths=always_served,
+            counter=installation.metrics.shed if installation.metrics else None,
+        )
         app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
     if name not in installation.lifespans:
         installation.lifespans[name] = AerospikeLifespan(settings, name=name)

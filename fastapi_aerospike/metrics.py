@@ -1,4 +1,5 @@
-"""Prometheus metrics of the clients' admission control: in flight, queued, rejected, latency.
+"""Prometheus metrics of the clients' admission control (in flight, queued, rejected, latency)
+and of the worker's load shedding.
 
 The numbers come from ``AsyncClient.stats()`` (atomics in the native core, cheap to read). Each
 worker copies them into prometheus-client metrics on a timer and right before a scrape, so under
@@ -81,6 +82,11 @@ class AerospikeMetrics:
             "aerospike_operations_rejected",
             "Operations refused with BackpressureError (answered 503).",
             labels,
+            registry=self.registry,
+        )
+        self.shed = Counter(
+            "http_requests_shed",
+            "Requests answered 503 by LoadSheddingMiddleware while the event loop lagged.",
             registry=self.registry,
         )
         self._latency: Histogram | None = None

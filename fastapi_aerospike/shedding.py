@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 
+from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fastapi_aerospike.lifespan import lifecycles
@@ -66,8 +67,10 @@ class LoadSheddingMiddleware:
     ``max_event_loop_lag_ms`` and ``retry_after`` default to the app's clients' settings
     (``AEROSPIKE_SHED_EVENT_LOOP_LAG_MS``, ``AEROSPIKE_RETRY_AFTER``) read at startup; a bound
     of 0 turns shedding off. The limit is adjusted while the app's lifespan runs, so a server
-    that runs no lifespan sheds nothing. ``exempt_paths`` (the health routes) are always served:
-    an orchestrator must not restart or unroute a busy worker.
+    that runs no lifespan sheds nothing. ``exempt_paths`` (the health and metrics routes) are always
+    served: an orchestrator must not restart or unroute a busy worker, and a scrape shows the
+    overload. ``counter`` (the metrics'
+    ``http_requests_shed``, when ``install`` adds both) counts the requests shed.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class LoadSheddingMiddleware:
         max_event_loop_lag_ms: float | None = None,
         retry_after: int | None = None,
         exempt_paths: Collection[str] = (),
+        counter: Counter | None = None,
     ) -> None:
         if max_event_loop_lag_ms is not None and max_event_loop_lag_ms < 0:
             raise ValueError(f"max_event_loop_lag_ms must be >= 0, not {max_event_loop_lag_ms!r}")
@@ -86,6 +90,7 @@ class LoadSheddingMiddleware:
         self.max_event_loop_lag_ms = max_event_loop_lag_ms
         self.retry_after = retry_after
         self.exempt_paths = frozenset(exempt_paths)
+        self.counter = counter
         self.shed = 0
         """Requests answered 503 by this middleware in this process."""
         self._limit: _AdaptiveLimit | None = None
@@ -101,6 +106,8 @@ class LoadSheddingMiddleware:
             return
         if limit.in_progress >= limit.limit:
             self.shed += 1
+            if self.counter is not None:
+                self.counter.inc()
             await send({"type": "http.response.start", "status": 503, "headers": self._headers})
             await send({"type": "http.response.body", "body": BODY})
             return

@@ -29,7 +29,7 @@ async def slow(request: Request) -> JSONResponse:
 
 def app_with(settings: AerospikeSettings) -> Starlette:
     app = Starlette(routes=[Route("/hello", hello), Route("/slow", slow)])
-    install(app, settings, metrics_path=None)
+    install(app, settings)
     return app
 
 
@@ -82,13 +82,15 @@ async def test_a_lagging_loop_answers_503_with_retry_after_and_recovers(
             shed = await http.get("/hello")
             live = await http.get("/health/live")
             ready = await http.get("/health/ready")
+            metrics = await http.get("/metrics")
         assert shed.status_code == 503
         assert shed.headers["retry-after"] == "3"
         assert shed.json() == {
             "code": "server_overloaded",
             "detail": "The server is overloaded; retry later.",
         }
-        assert (live.status_code, ready.status_code) == (200, 200)
+        assert (live.status_code, ready.status_code, metrics.status_code) == (200, 200, 200)
+        assert "http_requests_shed_total 1.0" in metrics.text
         await asyncio.sleep(0.05)
         assert (await http.get("/hello")).status_code == 200
 
