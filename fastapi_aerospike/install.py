@@ -74,7 +74,7 @@ def install(
             LoadSheddingMiddleware,
             retry_after=retry_after,
             exempt_paths=always_served,
-            counter=installation.metrics.shed if installation.metrics else None,
+            on_shed=installation.metrics.count_shed if installation.metrics else None,
         )
         app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
     if name not in installation.lifespans:

@@ -37,6 +37,7 @@ __all__ = ["AerospikeMetrics"]
 logger = logging.getLogger("fastapi_aerospike")
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+SHED_REASON = "event_loop_lag"
 
 
 class AerospikeMetrics:
@@ -84,13 +85,20 @@ class AerospikeMetrics:
             labels,
             registry=self.registry,
         )
+        # Labelled, like every family here: a child is made (and, under gunicorn, its file)
+        # in the worker that uses it, never in a --preload master before the directory exists.
         self.shed = Counter(
             "http_requests_shed",
             "Requests answered 503 by LoadSheddingMiddleware while the event loop lagged.",
+            ["reason"],
             registry=self.registry,
         )
         self._latency: Histogram | None = None
         self._previous: dict[str, tuple[AsyncClient, ClientStats]] = {}
+
+    def count_shed(self) -> None:
+        """One more request shed (``LoadSheddingMiddleware``'s ``on_shed``)."""
+        self.shed.labels(SHED_REASON).inc()
 
     def refresh(self, found: Iterable[Lifecycle]) -> None:
         """Copy the clients' current stats into the metrics."""
@@ -148,6 +156,7 @@ class AerospikeMetrics:
     ) -> AsyncIterator[None]:
         """Refresh every ``interval`` seconds while the app runs, and once more at shutdown."""
         found = lifecycles(dict(state))
+        self.shed.labels(SHED_REASON)  # exposed at 0 from the start
 
         async def loop() -> None:
             while True:

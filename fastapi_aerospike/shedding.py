@@ -13,9 +13,8 @@ so the admitted ones keep their latency and callers are told to come back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
-from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fastapi_aerospike.lifespan import lifecycles
@@ -69,8 +68,8 @@ class LoadSheddingMiddleware:
     of 0 turns shedding off. The limit is adjusted while the app's lifespan runs, so a server
     that runs no lifespan sheds nothing. ``exempt_paths`` (the health and metrics routes) are always
     served: an orchestrator must not restart or unroute a busy worker, and a scrape shows the
-    overload. ``counter`` (the metrics'
-    ``http_requests_shed``, when ``install`` adds both) counts the requests shed.
+    overload. ``on_shed`` is called for each
+    request shed (``install`` counts them in the metrics' ``http_requests_shed``).
     """
 
     def __init__(
@@ -80,7 +79,7 @@ class LoadSheddingMiddleware:
         max_event_loop_lag_ms: float | None = None,
         retry_after: int | None = None,
         exempt_paths: Collection[str] = (),
-        counter: Counter | None = None,
+        on_shed: Callable[[], None] | None = None,
     ) -> None:
         if max_event_loop_lag_ms is not None and max_event_loop_lag_ms < 0:
             raise ValueError(f"max_event_loop_lag_ms must be >= 0, not {max_event_loop_lag_ms!r}")
@@ -90,7 +89,7 @@ class LoadSheddingMiddleware:
         self.max_event_loop_lag_ms = max_event_loop_lag_ms
         self.retry_after = retry_after
         self.exempt_paths = frozenset(exempt_paths)
-        self.counter = counter
+        self.on_shed = on_shed
         self.shed = 0
         """Requests answered 503 by this middleware in this process."""
         self._limit: _AdaptiveLimit | None = None
@@ -106,8 +105,8 @@ class LoadSheddingMiddleware:
             return
         if limit.in_progress >= limit.limit:
             self.shed += 1
-            if self.counter is not None:
-                self.counter.inc()
+            if self.on_shed is not None:
+                self.on_shed()
             await send({"type": "http.response.start", "status": 503, "headers": self._headers})
             await send({"type": "http.response.body", "body": BODY})
             return
