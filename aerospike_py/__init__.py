@@ -1,7 +1,8 @@
 """An Aerospike client with a native Rust core (the official `aerospike` crate on Tokio).
 
 ``Client`` blocks (releasing the GIL while Rust waits); ``AsyncClient`` returns awaitables.
-Nothing starts at import: the process-wide Tokio runtime starts at the first ``connect()``.
+Nothing starts at import: the Tokio runtimes (workers for ``AsyncClient``, caller-driven for
+``Client``) start at the first ``connect()`` that needs them.
 """
 
 from dataclasses import dataclass

@@ -162,9 +162,12 @@ class ClientConfig(TypedDict, total=False):
     Durations are milliseconds except ``idle_timeout`` (seconds, as the tuning guide uses it).
     ``socket_timeout``, ``total_timeout``, ``max_retries``, ``sleep_between_retries`` and
     ``send_key`` are defaults for every command; ``policies`` refines them per command family.
-    ``runtime_workers`` sizes the process-wide Tokio runtime when this client starts it; once
-    the runtime runs its size is fixed and a different value only emits a RuntimeWarning.
-    ``AEROSPIKE_RUNTIME_WORKERS`` is the fallback, then 2.
+    ``runtime_workers`` sizes the process-wide Tokio runtime of ``AsyncClient`` when this client
+    starts it; once the runtime runs its size is fixed and a different value only emits a
+    RuntimeWarning. ``AEROSPIKE_RUNTIME_WORKERS`` is the fallback, then 2. A blocking ``Client``
+    has no workers: the calling thread drives its I/O while it waits (one thread switch per
+    command), and a background thread keeps the cluster tended between calls; given
+    ``runtime_workers``, it warns that the key has no effect on it.
     """
 
     hosts: list[tuple[str, int]] | list[str]

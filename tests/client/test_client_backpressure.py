@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -139,37 +140,62 @@ async def wait_until(condition: Any) -> None:
 
 FORK_SCRIPT = textwrap.dedent(
     """
-    import json, os, sys
+    import asyncio, json, os, sys
     import aerospike_py
 
     hosts = [tuple(h) for h in json.loads(sys.argv[1])]
+    KEY = ("test", "fork", "k")
+
+    async def async_get(client):
+        return (await client.get(KEY)).bins
+
+    async def connect(client):
+        await client.connect()
+
+    async def fresh_async_get():
+        async with aerospike_py.AsyncClient({"hosts": hosts}) as client:
+            return await async_get(client)
+
     parent = aerospike_py.Client({"hosts": hosts}).connect()
-    parent.put(("test", "fork", "k"), {"v": 1})
+    parent.put(KEY, {"v": 1})
+    loop = asyncio.new_event_loop()
+    parent_async = aerospike_py.AsyncClient({"hosts": hosts})
+    loop.run_until_complete(connect(parent_async))
+    loop.run_until_complete(async_get(parent_async))
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         report = {}
         try:
-            parent.get(("test", "fork", "k"))
+            parent.get(KEY)
             report["inherited"] = "worked"
         except aerospike_py.ClientError as error:
             report["inherited"] = str(error)
+        try:
+            asyncio.run(async_get(parent_async))
+            report["inherited_async"] = "worked"
+        except aerospike_py.ClientError as error:
+            report["inherited_async"] = str(error)
         child = aerospike_py.Client({"hosts": hosts}).connect()
-        report["new_client"] = child.get(("test", "fork", "k")).bins
-        report["child_runtime"] = aerospike_py.runtime_workers()
+        report["new_client"] = child.get(KEY).bins
         child.close()
+        report["new_async_client"] = asyncio.run(fresh_async_get())
+        report["child_runtime"] = aerospike_py.runtime_workers()
         os.write(write, json.dumps(report).encode())
         os._exit(0)
     os.close(write)
     os.waitpid(pid, 0)
     report = json.loads(os.read(read, 65536))
-    report["parent_after"] = parent.get(("test", "fork", "k")).bins
+    report["parent_after"] = parent.get(KEY).bins
+    report["parent_async_after"] = loop.run_until_complete(async_get(parent_async))
     print(json.dumps(report))
     """
 )
 
 
 def test_fork_guard(aerospike_hosts: list[tuple[str, int]]) -> None:
+    """Clients made before a fork refuse to run in the child; new ones there work, on fresh
+    runtimes (the parent's threads do not exist in the child); the parent's keep working."""
     out = subprocess.run(
         [sys.executable, "-c", FORK_SCRIPT, json.dumps(aerospike_hosts)],
         capture_output=True,
@@ -179,49 +205,61 @@ def test_fork_guard(aerospike_hosts: list[tuple[str, int]]) -> None:
     )
     report = json.loads(out.stdout)
     assert "created in process" in report["inherited"]
-    assert report["new_client"] == {"v": 1}
+    assert "created in process" in report["inherited_async"]
+    assert report["new_client"] == report["new_async_client"] == {"v": 1}
     assert report["child_runtime"] == 2
-    assert report["parent_after"] == {"v": 1}
+    assert report["parent_after"] == report["parent_async_after"] == {"v": 1}
 
 
-def test_runtime_workers_config_applies_to_a_fresh_process(
-    aerospike_hosts: list[tuple[str, int]],
-) -> None:
-    code = (
-        "import json, sys, warnings, aerospike_py\n"
-        "hosts = [tuple(h) for h in json.loads(sys.argv[1])]\n"
-        "aerospike_py.Client({'hosts': hosts, 'runtime_workers': 3}).connect()\n"
-        "with warnings.catch_warnings(record=True) as caught:\n"
-        "    warnings.simplefilter('always')\n"
-        "    aerospike_py.Client({'hosts': hosts, 'runtime_workers': 5}).connect()\n"
-        "print(aerospike_py.runtime_workers(), len(caught))\n"
-    )
+RUNTIME_SIZE_SCRIPT = (
+    "import asyncio, json, sys, warnings, aerospike_py\n"
+    "hosts = [tuple(h) for h in json.loads(sys.argv[1])]\n"
+    "async def connect(config):\n"
+    "    await aerospike_py.AsyncClient({'hosts': hosts, **config}).connect()\n"
+    "{body}"
+    "print(aerospike_py.runtime_workers())\n"
+)
+
+
+def run_sizing(hosts: list[tuple[str, int]], body: str, env: dict[str, str] | None = None) -> str:
     out = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(aerospike_hosts)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert out.stdout.split() == ["3", "1"]
-
-
-def test_env_var_sizes_the_runtime(aerospike_hosts: list[tuple[str, int]]) -> None:
-    import os
-
-    code = (
-        "import json, sys, aerospike_py\n"
-        "hosts = [tuple(h) for h in json.loads(sys.argv[1])]\n"
-        "aerospike_py.Client({'hosts': hosts}).connect()\n"
-        "print(aerospike_py.runtime_workers())\n"
-    )
-    env = {**os.environ, "AEROSPIKE_RUNTIME_WORKERS": "4"}
-    out = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(aerospike_hosts)],
+        [sys.executable, "-c", RUNTIME_SIZE_SCRIPT.replace("{body}", body), json.dumps(hosts)],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
         env=env,
     )
-    assert out.stdout.strip() == "4"
+    return out.stdout
+
+
+def test_runtime_workers_config_applies_to_a_fresh_process(
+    aerospike_hosts: list[tuple[str, int]],
+) -> None:
+    body = (
+        "asyncio.run(connect({'runtime_workers': 3}))\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    asyncio.run(connect({'runtime_workers': 5}))\n"
+        "print(len(caught))\n"
+    )
+    assert run_sizing(aerospike_hosts, body).split() == ["1", "3"]
+
+
+def test_a_blocking_client_starts_no_worker_runtime(
+    aerospike_hosts: list[tuple[str, int]],
+) -> None:
+    """It drives its I/O on the calling thread; runtime_workers on it is warned about."""
+    body = (
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    client = aerospike_py.Client({'hosts': hosts, 'runtime_workers': 3}).connect()\n"
+        "    client.put(('test', 'sizing', 1), {'v': 1})\n"
+        "print(str(caught[0].message).split(' has ')[0])\n"
+    )
+    assert run_sizing(aerospike_hosts, body).split() == ["runtime_workers=3", "None"]
+
+
+def test_env_var_sizes_the_runtime(aerospike_hosts: list[tuple[str, int]]) -> None:
+    env = {**os.environ, "AEROSPIKE_RUNTIME_WORKERS": "4"}
+    assert run_sizing(aerospike_hosts, "asyncio.run(connect({}))\n", env).strip() == "4"

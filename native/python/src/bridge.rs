@@ -40,7 +40,7 @@ pub fn block_on<'py>(
     runtime: &ProcessRuntime,
     future: impl Future<Output = Outcome> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let outcome = py.detach(|| runtime.tokio.block_on(shielded(future)));
+    let outcome = py.detach(|| runtime.block_on(shielded(future)));
     outcome
         .map_err(|failure| failure.into_pyerr(py))?
         .into_python(py)
@@ -162,7 +162,7 @@ pub fn spawn<'py>(
     let inbox = inbox_of(&event_loop)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
     let future_ref = py_future.clone().unbind();
-    let task = runtime.tokio.spawn(async move {
+    let task = runtime.spawn(async move {
         let outcome = shielded(future).await;
         inbox.deliver(future_ref, outcome);
     });

@@ -10,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyType};
 
 use crate::bridge;
-use crate::core::{Core, IndexSpec, Job, Modify};
+use crate::core::{Core, Drive, IndexSpec, Job, Modify};
 use crate::errors::Failure;
 use crate::gate::LATENCY_BOUNDS;
 use crate::query::{AsyncQuery, Query};
@@ -59,12 +59,12 @@ fn index_type(kind: &str) -> aerospike::IndexType {
 }
 
 macro_rules! commands {
-    ($class:ident, $run:ident, $query:ident, { $($own:tt)* }) => {
+    ($class:ident, $drive:expr, $run:ident, $query:ident, { $($own:tt)* }) => {
         #[pymethods]
         impl $class {
             #[new]
             fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
-                shield(py, || Ok($class { core: Arc::new(Core::new(py, config)?) }))
+                shield(py, || Ok($class { core: Arc::new(Core::new(py, config, $drive)?) }))
             }
 
             fn is_connected(&self) -> bool {
@@ -211,7 +211,7 @@ pub struct Client {
     core: Arc<Core>,
 }
 
-commands!(Client, run_blocking, Query, {
+commands!(Client, Drive::Caller, run_blocking, Query, {
     fn connect(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
         let py = slf.py();
         shield(py, || {
@@ -287,7 +287,7 @@ impl AsyncClient {
     }
 }
 
-commands!(AsyncClient, run_async, AsyncQuery, {
+commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
     fn connect<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         shield(py, || run_async(py, Self::connect_job(&slf)?))

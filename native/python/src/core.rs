@@ -19,7 +19,7 @@ use crate::index::{self, Wanted};
 use crate::operations::operations_from_py;
 use crate::policy;
 use crate::reply::Reply;
-use crate::runtime::{ensure_same_process, runtime_for, ProcessRuntime};
+use crate::runtime::{caller_driven, ensure_same_process, runtime_for, ProcessRuntime};
 
 pub type Operation = Pin<Box<dyn Future<Output = Result<Reply, Failure>> + Send>>;
 
@@ -35,15 +35,25 @@ pub struct Session {
     pub runtime: Arc<ProcessRuntime>,
 }
 
+/// Which runtime a client's commands run on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Drive {
+    /// The blocking `Client`: the calling thread drives the I/O while it waits.
+    Caller,
+    /// The `AsyncClient`: the worker runtime drives it while the event loop goes on.
+    Workers,
+}
+
 pub struct Core {
     pid: u32,
+    drive: Drive,
     config: Config,
     pub gate: Arc<Gate>,
     session: RwLock<Option<Session>>,
 }
 
 impl Core {
-    pub fn new(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Self> {
+    pub fn new(py: Python<'_>, config: &Bound<'_, PyAny>, drive: Drive) -> PyResult<Self> {
         let config = config::parse(py, config)?;
         let gate = Arc::new(Gate::new(
             config.max_concurrent_operations,
@@ -51,6 +61,7 @@ impl Core {
         ));
         Ok(Core {
             pid: std::process::id(),
+            drive,
             config,
             gate,
             session: RwLock::new(None),
@@ -85,20 +96,7 @@ impl Core {
         if self.is_connected() {
             return Ok(None);
         }
-        let acquired = runtime_for(self.config.runtime_workers).map_err(|f| f.into_pyerr(py))?;
-        if let Some(requested) = acquired.ignored_request {
-            let message = format!(
-                "runtime_workers={requested} ignored: the process runtime already runs with {} workers",
-                acquired.runtime.workers
-            );
-            PyErr::warn(
-                py,
-                &py.get_type::<PyRuntimeWarning>(),
-                &std::ffi::CString::new(message)?,
-                1,
-            )?;
-        }
-        let runtime = acquired.runtime;
+        let runtime = self.runtime(py)?;
         let core = self.clone();
         let policy = self.config.client_policy.clone();
         let hosts = self.config.hosts.clone();
@@ -113,6 +111,43 @@ impl Core {
             Ok(Reply::Nothing)
         });
         Ok(Some(Job { runtime, future }))
+    }
+
+    /// The runtime to connect on; a `runtime_workers` that cannot apply is warned about.
+    fn runtime(&self, py: Python<'_>) -> PyResult<Arc<ProcessRuntime>> {
+        let requested = self.config.runtime_workers;
+        let (runtime, ignored) = match self.drive {
+            Drive::Caller => {
+                let runtime = caller_driven().map_err(|f| f.into_pyerr(py))?;
+                let ignored = requested.map(|n| {
+                    format!(
+                        "runtime_workers={n} has no effect on a Client, which drives its I/O on \
+                         the calling thread; it sizes the AsyncClient runtime"
+                    )
+                });
+                (runtime, ignored)
+            }
+            Drive::Workers => {
+                let acquired = runtime_for(requested).map_err(|f| f.into_pyerr(py))?;
+                let ignored = acquired.ignored_request.map(|n| {
+                    format!(
+                        "runtime_workers={n} ignored: the process runtime already runs with {} \
+                         workers",
+                        acquired.runtime.workers
+                    )
+                });
+                (acquired.runtime, ignored)
+            }
+        };
+        if let Some(message) = ignored {
+            PyErr::warn(
+                py,
+                &py.get_type::<PyRuntimeWarning>(),
+                &std::ffi::CString::new(message)?,
+                1,
+            )?;
+        }
+        Ok(runtime)
     }
 
     pub fn close(&self, py: Python<'_>) -> PyResult<Option<Job>> {
@@ -568,10 +603,7 @@ impl Drop for Core {
         let Some(session) = session else { return };
         if std::process::id() == self.pid {
             let client = session.client;
-            session
-                .runtime
-                .tokio
-                .spawn(async move { client.close().await });
+            session.runtime.spawn(async move { client.close().await });
         } else {
             // Inherited through fork: the threads behind it are gone, so it must not be touched.
             std::mem::forget(session);

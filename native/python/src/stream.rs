@@ -71,7 +71,7 @@ impl Feed {
             records.as_ref().close();
             outcome.map(|()| Reply::Nothing)
         })?;
-        runtime.tokio.spawn(async move {
+        runtime.spawn(async move {
             if let Err(failure) = bridge::shielded(future).await {
                 let _ = sender.send(Err(failure)).await;
             }
@@ -92,7 +92,6 @@ impl Feed {
         loop {
             let batch = py.detach(|| {
                 self.runtime
-                    .tokio
                     .block_on(async { timeout(SIGNAL_CHECK, next_batch(&self.inbox)).await })
             });
             let Ok(batch) = batch else {
