@@ -2,14 +2,17 @@
 //! replaced (never reused) in a forked child, whose copies have no threads:
 //!
 //! - the worker runtime (`AEROSPIKE_RUNTIME_WORKERS` threads) behind every `AsyncClient`;
-//! - the caller-driven runtime behind every blocking `Client`: a current-thread runtime that the
-//!   calling thread drives itself while it waits, so a reply wakes the caller directly instead of
-//!   a worker that then wakes it (one thread switch per command instead of two). Between calls an
-//!   idle-driver thread keeps it turning, so cluster tend and connection upkeep never starve.
+//! - the caller-driven runtime behind every blocking `Client`: a current-thread runtime that a
+//!   lone calling thread drives itself while it waits, so a reply wakes the caller directly
+//!   instead of a worker that then wakes it (one thread switch per command instead of two). A
+//!   driver thread takes over when several threads call at once (they would otherwise hand the
+//!   runtime to each other after every command) and between calls, so cluster tend and
+//!   connection upkeep never starve.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -20,7 +23,7 @@ use crate::errors::Failure;
 const WORKERS_ENV: &str = "AEROSPIKE_RUNTIME_WORKERS";
 const DEFAULT_WORKERS: usize = 2;
 const MAX_WORKERS: usize = 256;
-/// How long no caller must have driven the caller-driven runtime before the idle driver does.
+/// How long no caller must have driven the caller-driven runtime before the driver thread does.
 const IDLE_GRACE: Duration = Duration::from_millis(10);
 
 pub struct ProcessRuntime {
@@ -28,16 +31,16 @@ pub struct ProcessRuntime {
     /// Worker threads; 0 for the caller-driven runtime.
     pub workers: usize,
     tokio: tokio::runtime::Runtime,
-    idle: Option<IdleDriver>,
+    driver: Option<Driver>,
 }
 
 impl ProcessRuntime {
     /// Runs `future` to completion on this thread (the caller holds no GIL).
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match &self.idle {
+        match &self.driver {
             None => self.tokio.block_on(future),
-            Some(idle) => {
-                let _caller = idle.enter();
+            Some(driver) => {
+                let _caller = driver.enter();
                 self.tokio.block_on(future)
             }
         }
@@ -52,59 +55,79 @@ impl ProcessRuntime {
     }
 }
 
-/// Drives the caller-driven runtime from its own thread while no caller does.
-struct IdleDriver {
+/// Drives the caller-driven runtime from its own thread while no caller does, or while several
+/// do: then the callers only wait for their replies, as with a worker runtime.
+struct Driver {
     callers: AtomicUsize,
     driving: AtomicBool,
     last_call_ms: AtomicU64,
     epoch: Instant,
-    wake: Notify,
+    /// Asks the driver thread to leave the runtime to a lone caller.
+    release: Notify,
+    thread: OnceLock<Thread>,
 }
 
-impl IdleDriver {
-    /// Marks a caller about to drive the runtime, and asks the idle driver to hand it over.
+impl Driver {
+    /// Counts a caller in: a lone one asks the driver thread to hand the runtime over, the
+    /// second one wakes the driver thread to drive for the crowd.
     fn enter(&self) -> Caller<'_> {
-        self.callers.fetch_add(1, SeqCst);
-        if self.driving.load(SeqCst) {
-            self.wake.notify_one();
+        match self.callers.fetch_add(1, SeqCst) + 1 {
+            1 if self.driving.load(SeqCst) => self.release.notify_one(),
+            2 => {
+                if let Some(thread) = self.thread.get() {
+                    thread.unpark();
+                }
+            }
+            _ => {}
         }
         Caller(self)
     }
 
-    fn idle_long_enough(&self) -> bool {
-        let now = self.epoch.elapsed().as_millis() as u64;
-        let since = now.saturating_sub(self.last_call_ms.load(SeqCst));
-        self.callers.load(SeqCst) == 0 && since >= IDLE_GRACE.as_millis() as u64
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// The idle driver's thread: wait for a quiet spell, then turn the runtime until a caller
-    /// arrives. `driving` is set before `callers` is checked, and a caller counts itself before
-    /// it reads `driving`, so one of the two always sees the other.
+    fn should_drive(&self) -> bool {
+        let since = self.now_ms().saturating_sub(self.last_call_ms.load(SeqCst));
+        match self.callers.load(SeqCst) {
+            0 => since >= IDLE_GRACE.as_millis() as u64,
+            1 => false,
+            _ => true,
+        }
+    }
+
+    /// The driver thread. `driving` is set before `callers` is read again, and a caller counts
+    /// itself before it reads `driving`, so one of the two always sees the other: a lone
+    /// caller never waits on a driver that was not asked to leave.
     fn run(runtime: Arc<ProcessRuntime>) {
-        let Some(idle) = &runtime.idle else { return };
+        let Some(driver) = &runtime.driver else {
+            return;
+        };
         loop {
-            std::thread::sleep(IDLE_GRACE);
-            if !idle.idle_long_enough() {
+            std::thread::park_timeout(IDLE_GRACE);
+            if !driver.should_drive() {
                 continue;
             }
-            idle.driving.store(true, SeqCst);
-            if idle.callers.load(SeqCst) == 0 {
-                runtime.tokio.block_on(idle.wake.notified());
+            driver.driving.store(true, SeqCst);
+            if driver.callers.load(SeqCst) != 1 {
+                runtime.tokio.block_on(driver.release.notified());
             }
-            idle.driving.store(false, SeqCst);
+            driver.driving.store(false, SeqCst);
         }
     }
 }
 
-/// One caller inside the caller-driven runtime; leaving records the time.
-struct Caller<'a>(&'a IdleDriver);
+/// One caller inside the caller-driven runtime; leaving records the time, and leaving one
+/// caller alone hands it the runtime.
+struct Caller<'a>(&'a Driver);
 
 impl Drop for Caller<'_> {
     fn drop(&mut self) {
-        let idle = self.0;
-        idle.last_call_ms
-            .store(idle.epoch.elapsed().as_millis() as u64, SeqCst);
-        idle.callers.fetch_sub(1, SeqCst);
+        let driver = self.0;
+        driver.last_call_ms.store(driver.now_ms(), SeqCst);
+        if driver.callers.fetch_sub(1, SeqCst) == 2 && driver.driving.load(SeqCst) {
+            driver.release.notify_one();
+        }
     }
 }
 
@@ -138,19 +161,23 @@ pub fn caller_driven() -> Result<Arc<ProcessRuntime>, Failure> {
         pid: std::process::id(),
         workers: 0,
         tokio,
-        idle: Some(IdleDriver {
+        driver: Some(Driver {
             callers: AtomicUsize::new(0),
             driving: AtomicBool::new(false),
             last_call_ms: AtomicU64::new(0),
             epoch: Instant::now(),
-            wake: Notify::new(),
+            release: Notify::new(),
+            thread: OnceLock::new(),
         }),
     });
     let driven = runtime.clone();
-    std::thread::Builder::new()
-        .name("aerospike-py-idle".into())
-        .spawn(move || IdleDriver::run(driven))
-        .map_err(|e| Failure::Client(format!("cannot start the idle driver thread: {e}")))?;
+    let thread = std::thread::Builder::new()
+        .name("aerospike-py-driver".into())
+        .spawn(move || Driver::run(driven))
+        .map_err(|e| Failure::Client(format!("cannot start the runtime's driver thread: {e}")))?;
+    if let Some(driver) = &runtime.driver {
+        let _ = driver.thread.set(thread.thread().clone());
+    }
     *slot = Some(runtime.clone());
     Ok(runtime)
 }
@@ -186,7 +213,7 @@ pub fn runtime_for(requested: Option<usize>) -> Result<Acquired, Failure> {
         pid: std::process::id(),
         workers,
         tokio,
-        idle: None,
+        driver: None,
     });
     *current = Some(runtime.clone());
     Ok(Acquired {
