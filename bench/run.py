@@ -3,10 +3,10 @@
     .venv/bin/python bench/run.py [--ops 20000] [--out bench/results/latest]
 
 Starts ``python -m aerospike_py.devserver`` on a free port in its own process, then runs, one
-process at a time: this project's client (sync, and async at 64 in flight), the published
-aerospike-py 0.14.4 (its own venv under bench/.venv-published, since the import name is the
-same), the official C-based ``aerospike`` client (sync, and a 64-thread pool) and the Rust crate
-alone (bench/ceiling, the ceiling). Writes ``<out>.json`` and ``<out>.md``.
+process at a time: this project's client (sync, a 64-thread pool, and async at 64 in flight),
+the published aerospike-py 0.14.4 (the same; its own venv under bench/.venv-published, since the
+import name is the same), the official C-based ``aerospike`` client (sync, and a 64-thread pool)
+and the Rust crate alone (bench/ceiling, the ceiling). Writes ``<out>.json`` and ``<out>.md``.
 """
 
 from __future__ import annotations

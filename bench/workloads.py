@@ -146,6 +146,7 @@ def main() -> None:
 
     client = aerospike_py.client(config).connect()
     sync_rows(args.client, client, args.ops, lambda result: result.to_numpy(DTYPE))
+    threaded_rows(args.client, client, args.ops)
     client.close()
 
     async def run_async() -> None:
