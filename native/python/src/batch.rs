@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple, PyType};
 
-use crate::convert::{ttl_seconds, value_to_py};
+use crate::convert::{bins_to_py, ttl_seconds, value_to_py, Strings};
 use crate::errors::{invalid_arg, result_code_number, Failure};
 use crate::reply::batch_records_to_py;
 
@@ -63,11 +63,12 @@ impl BatchReadResult {
     /// Bins of every found record keyed by user key (records without a user key are skipped).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let out = pyo3::types::PyDict::new(py);
+        let mut strings = Strings::default();
         for batch in &self.records {
             if let (Some(record), Some(user_key)) = (&batch.record, &batch.key.user_key) {
                 out.set_item(
                     value_to_py(py, user_key)?,
-                    crate::convert::bins_to_py(py, &record.bins)?,
+                    bins_to_py(py, &record.bins, &mut strings)?,
                 )?;
             }
         }

@@ -6,7 +6,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyType};
 
 use crate::batch::BatchReadResult;
-use crate::convert::{key_to_py, meta_to_py, named, record_to_py, value_to_py};
+use crate::convert::{
+    key_to_py, meta_to_py, named, record_to_py, record_with_key, value_to_py, Strings,
+};
 use crate::errors::result_code_number;
 
 pub enum Reply {
@@ -46,7 +48,9 @@ impl Reply {
             Reply::Nothing => Ok(py.None().into_bound(py)),
             Reply::Flag(flag) => Ok(pyo3::types::PyBool::new(py, flag).to_owned().into_any()),
             Reply::Object(object) => Ok(object.into_bound(py)),
-            Reply::Record { key, record } => record_to_py(py, Some(&key), &record),
+            Reply::Record { key, record } => {
+                record_to_py(py, Some(&key), &record, &mut Strings::default())
+            }
             Reply::Exists { key, record } => {
                 let meta = match &record {
                     Some(record) => meta_to_py(py, record)?,
@@ -56,7 +60,7 @@ impl Reply {
                     py,
                     &EXISTS_TYPE,
                     "ExistsResult",
-                    (key_to_py(py, &key)?, meta),
+                    (key_to_py(py, &key, &mut Strings::default())?, meta),
                 )
             }
             Reply::Ordered { key, record, order } => {
@@ -75,7 +79,11 @@ impl Reply {
                     py,
                     &ORDERED_TYPE,
                     "OperateOrderedResult",
-                    (key_to_py(py, &key)?, meta_to_py(py, &record)?, bins),
+                    (
+                        key_to_py(py, &key, &mut Strings::default())?,
+                        meta_to_py(py, &record)?,
+                        bins,
+                    ),
                 )
             }
             Reply::BatchRead(records) => {
@@ -86,11 +94,12 @@ impl Reply {
                 named(py, &BATCH_RECORDS_TYPE, "BatchRecords", (list,))
             }
             Reply::Records(records) => {
-                let list = PyList::empty(py);
-                for record in &records {
-                    list.append(record_to_py(py, None, record)?)?;
-                }
-                Ok(list.into_any())
+                let mut strings = Strings::default();
+                let rows = records
+                    .iter()
+                    .map(|record| record_to_py(py, None, record, &mut strings))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, rows)?.into_any())
             }
             Reply::Info(answers) => {
                 let list = PyList::empty(py);
@@ -109,24 +118,29 @@ impl Reply {
     }
 }
 
-/// `BatchRecord(key, result, record, in_doubt)` for every key, in request order.
+/// `BatchRecord(key, result, record, in_doubt)` for every key, in request order; a found
+/// record shares its row's key object.
 pub fn batch_records_to_py<'py>(
     py: Python<'py>,
     records: &[BatchRecord],
 ) -> PyResult<Bound<'py, PyList>> {
-    let list = PyList::empty(py);
-    for batch in records {
-        let code = batch.result_code.map_or(0, result_code_number);
-        let record = match &batch.record {
-            Some(record) => record_to_py(py, Some(&batch.key), record)?,
-            None => py.None().into_bound(py),
-        };
-        list.append(named(
-            py,
-            &BATCH_RECORD_TYPE,
-            "BatchRecord",
-            (key_to_py(py, &batch.key)?, code, record, batch.in_doubt),
-        )?)?;
-    }
-    Ok(list)
+    let mut strings = Strings::default();
+    let rows = records
+        .iter()
+        .map(|batch| {
+            let code = batch.result_code.map_or(0, result_code_number);
+            let key = key_to_py(py, &batch.key, &mut strings)?;
+            let record = match &batch.record {
+                Some(record) => record_with_key(py, key.clone(), record, &mut strings)?,
+                None => py.None().into_bound(py),
+            };
+            named(
+                py,
+                &BATCH_RECORD_TYPE,
+                "BatchRecord",
+                (key, code, record, batch.in_doubt),
+            )
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, rows)
 }

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::timeout;
 
 use crate::bridge;
-use crate::convert::record_to_py;
+use crate::convert::{record_to_py, Strings};
 use crate::core::{Core, Job};
 use crate::errors::Failure;
 use crate::query::QueryParts;
@@ -102,8 +102,10 @@ impl Feed {
             if records.is_empty() {
                 return Ok(());
             }
+            let mut strings = Strings::default();
             for record in &records {
-                if !wants_more(&callback.call1((record_to_py(py, None, record)?,))?) {
+                let record = record_to_py(py, None, record, &mut strings)?;
+                if !wants_more(&callback.call1((record,))?) {
                     return Ok(());
                 }
             }
