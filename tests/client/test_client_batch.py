@@ -10,6 +10,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py import list_operations as lo
+from aerospike_py.types import AerospikeKey, BatchRecord, Record, RecordMetadata
 
 NS = "test"
 DTYPE = np.dtype([("score", "i8"), ("rating", "f8"), ("flag", "?"), ("tag", "S4")])
@@ -38,6 +39,46 @@ def test_batch_read_returns_every_key_in_order(client: aerospike_py.Client, set_
     assert records[3].key is not None
     assert records[3].key.user_key == 3
     assert result.to_dict()[4] == {"score": 4}
+
+
+def test_batch_records_are_the_named_tuples_each_with_its_own_key(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    other = set_name + "b"
+    client.put((NS, set_name, 1), {"a": 1, "shared": "x"})
+    client.put((NS, other, 2), {"b": 2, "shared": "y"})
+    digest = client.get((NS, set_name, 1)).key.digest
+    wanted = [
+        (NS, set_name, 1),
+        (NS, other, 2),
+        (NS, other, "absent"),
+        (NS, set_name, None, digest),
+    ]
+    found, second, absent, by_digest = client.batch_read(wanted).batch_records
+    assert type(found) is BatchRecord
+    assert type(found.key) is AerospikeKey
+    assert type(found.record) is Record
+    assert type(found.record.meta) is RecordMetadata
+    assert found.key == AerospikeKey(NS, set_name, 1, digest)
+    assert found.record == Record(found.key, found.record.meta, {"a": 1, "shared": "x"})
+    assert (found.result, found.in_doubt) == (0, False)
+    assert second.key[:3] == (NS, other, 2)
+    assert second.record.key == second.key
+    assert second.record.bins == {"b": 2, "shared": "y"}
+    assert (absent.key[:3], absent.result, absent.record) == ((NS, other, "absent"), 2, None)
+    # Read by digest alone: no user key is known, in the row's key as in the record's.
+    assert by_digest.key == AerospikeKey(NS, set_name, None, digest)
+    assert by_digest.record.key == by_digest.key
+    assert by_digest.record.bins == {"a": 1, "shared": "x"}
+
+
+def test_batch_records_with_many_bin_names(client: aerospike_py.Client, set_name: str) -> None:
+    bins = {f"b{i}": i for i in range(40)}
+    keys = [(NS, set_name, i) for i in range(3)]
+    for k in keys:
+        client.put(k, bins)
+    records = client.batch_read(keys).batch_records
+    assert [r.record.bins for r in records if r.record] == [bins] * 3
 
 
 def test_to_numpy_marks_missing_rows(client: aerospike_py.Client, set_name: str) -> None:
