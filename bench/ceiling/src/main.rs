@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aerospike::{
-    BatchOperation, BatchPolicy, BatchReadPolicy, Bin, Bins, Client, ClientPolicy, Key, ReadPolicy,
-    WritePolicy,
+    BatchOperation, BatchPolicy, BatchReadPolicy, Bin, Bins, Client, ClientPolicy, Concurrency,
+    Key, ReadPolicy, WritePolicy,
 };
 use futures::stream::{self, StreamExt};
 
@@ -68,7 +68,11 @@ async fn main() {
     }
 
     let batches = ops / 100;
-    let batch_policy = BatchPolicy::default();
+    // As aerospike_py runs a batch on a single-node cluster: in the caller's task, not spawned.
+    let batch_policy = BatchPolicy {
+        concurrency: Concurrency::Sequential,
+        ..BatchPolicy::default()
+    };
     let read_policy = BatchReadPolicy::default();
     let started = Instant::now();
     for b in 0..batches as i64 {
