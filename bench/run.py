@@ -1,12 +1,14 @@
 """Benchmark every client against one dev server, in one go: JSON and a markdown table.
 
-    .venv/bin/python bench/run.py [--ops 20000] [--out bench/results/latest]
+    .venv/bin/python bench/run.py [--ops 20000] [--rounds 3] [--out bench/results/latest]
 
 Starts ``python -m aerospike_py.devserver`` on a free port in its own process, then runs, one
 process at a time: this project's client (sync, a 64-thread pool, and async at 64 in flight),
 the published aerospike-py 0.14.4 (the same; its own venv under bench/.venv-published, since the
 import name is the same), the official C-based ``aerospike`` client (sync, and a 64-thread pool)
-and the Rust crate alone (bench/ceiling, the ceiling). Writes ``<out>.json`` and ``<out>.md``.
+and the Rust crate alone (bench/ceiling, the ceiling). It does so ``--rounds`` times and reports
+each row's median and range, since a 2-core machine's round trip drifts from one minute to the
+next. Writes ``<out>.json`` (every round) and ``<out>.md``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -84,13 +87,27 @@ def rows_of(name: str, command: list[str]) -> list[dict[str, object]]:
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    lines = ["| client | workload | mode | ops/s |", "|---|---|---|---:|"]
+    """One line per client, workload and mode: the median ops/s over the rounds, and the range."""
+    rates: dict[tuple[str, str, str], list[float]] = {}
+    errors: dict[tuple[str, str, str], str] = {}
     for row in rows:
+        key = (str(row["client"]), str(row.get("workload", "")), str(row.get("mode", "")))
         rate = row.get("ops_per_sec")
-        shown = f"{rate:,.0f}" if isinstance(rate, float) else f"error: {row.get('error')}"
-        lines.append(
-            f"| {row['client']} | {row.get('workload', '')} | {row.get('mode', '')} | {shown} |"
-        )
+        if isinstance(rate, float):
+            rates.setdefault(key, []).append(rate)
+        else:
+            errors[key] = f"error: {row.get('error')}"
+    lines = [
+        "| client | workload | mode | ops/s (median) | min | max |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for key in dict.fromkeys([*rates, *errors]):
+        found = rates.get(key)
+        if found:
+            shown = f"{statistics.median(found):,.0f} | {min(found):,.0f} | {max(found):,.0f}"
+        else:
+            shown = f"{errors[key]} | | "
+        lines.append(f"| {' | '.join(key)} | {shown} |")
     return "\n".join(lines) + "\n"
 
 
@@ -98,28 +115,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=20_000)
     parser.add_argument("--out", default=str(BENCH / "results" / "latest"))
+    parser.add_argument("--rounds", type=int, default=3, help="times to run every client")
     parser.add_argument("--published-wheel", help="path of the aerospike-py 0.14.4 wheel")
     args = parser.parse_args()
+    if not 1 <= args.rounds <= 20:
+        raise SystemExit(f"--rounds must be between 1 and 20, got {args.rounds}")
     port = free_port()
     server = start_server(port)
     workloads = str(BENCH / "workloads.py")
     common = ["--port", str(port), "--ops", str(args.ops)]
     rows: list[dict[str, object]] = []
+    ceiling = str(release_binary(BENCH / "ceiling", "aerospike-ceiling"))
+    published = str(published_python(args.published_wheel))
     try:
-        rows += rows_of("ours", [sys.executable, workloads, *common, "ours"])
-        rows += rows_of(
-            "published",
-            [str(published_python(args.published_wheel)), workloads, *common, "published"],
-        )
-        rows += rows_of("official", [sys.executable, workloads, *common, "official"])
-        rows += rows_of(
-            "rust-crate",
-            [
-                str(release_binary(BENCH / "ceiling", "aerospike-ceiling")),
-                f"127.0.0.1:{port}",
-                str(args.ops),
-            ],
-        )
+        for round_number in range(1, args.rounds + 1):
+            found = rows_of("ours", [sys.executable, workloads, *common, "ours"])
+            found += rows_of("published", [published, workloads, *common, "published"])
+            found += rows_of("official", [sys.executable, workloads, *common, "official"])
+            found += rows_of("rust-crate", [ceiling, f"127.0.0.1:{port}", str(args.ops)])
+            rows += [{**row, "round": round_number} for row in found]
     finally:
         server.terminate()
         server.wait(timeout=30)
