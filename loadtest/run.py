@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--overload-shed-lag-ms",
         type=float,
-        default=5.0,
+        default=2.0,
         help="the same with backpressure on, at overload",
     )
     parser.add_argument("--url", help="an app already running (loopback), instead of ours")
