@@ -66,10 +66,10 @@ class LoadSheddingMiddleware:
     ``max_event_loop_lag_ms`` and ``retry_after`` default to the app's clients' settings
     (``AEROSPIKE_SHED_EVENT_LOOP_LAG_MS``, ``AEROSPIKE_RETRY_AFTER``) read at startup; a bound
     of 0 turns shedding off. The limit is adjusted while the app's lifespan runs, so a server
-    that runs no lifespan sheds nothing. ``exempt_paths`` (the health and metrics routes) are always
-    served: an orchestrator must not restart or unroute a busy worker, and a scrape shows the
-    overload. ``on_shed`` is called for each
-    request shed (``install`` counts them in the metrics' ``http_requests_shed``).
+    that runs no lifespan sheds nothing. ``exempt_paths`` (the health and metrics routes) are
+    always served: an orchestrator must not restart or unroute a busy worker, and a scrape
+    shows the overload. ``on_shed`` is called for each request shed (``install`` counts them in
+    the metrics' ``http_requests_shed``).
     """
 
     def __init__(
@@ -90,8 +90,6 @@ class LoadSheddingMiddleware:
         self.retry_after = retry_after
         self.exempt_paths = frozenset(exempt_paths)
         self.on_shed = on_shed
-        self.shed = 0
-        """Requests answered 503 by this middleware in this process."""
         self._limit: _AdaptiveLimit | None = None
         self._headers: list[tuple[bytes, bytes]] = []
 
@@ -104,7 +102,6 @@ class LoadSheddingMiddleware:
                 await self.app(scope, receive, send)
             return
         if limit.in_progress >= limit.limit:
-            self.shed += 1
             if self.on_shed is not None:
                 self.on_shed()
             await send({"type": "http.response.start", "status": 503, "headers": self._headers})
