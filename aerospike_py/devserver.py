@@ -144,6 +144,12 @@ class DevServer:
         """Holds ``commands`` unanswered until ``clear_faults`` or until the client disconnects."""
         self._server.stall(_command_list(commands), _node(node))
 
+    def hold_index_builds(self, node: int | None = None) -> None:
+        """Reports every secondary index as still building (``load_pct=0``) until
+        ``clear_faults``, as a real server does while it populates a new index: clients that
+        wait for an index to be ready keep waiting."""
+        self._server.hold_index_builds(_node(node))
+
     def drop_connections(self, node: int | None = None) -> None:
         """Closes every open client connection (of one node, or all) before returning."""
         self._server.drop_connections(_node(node))

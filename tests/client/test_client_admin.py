@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -113,3 +114,20 @@ def test_an_index_a_node_never_confirms_times_out_naming_it() -> None:
                 client.index_integer_create(NS, "s", "age", "idx_stalled", {"timeout": 200})
         finally:
             server.clear_faults()
+
+
+def test_index_create_waits_while_a_node_is_still_building(devserver: DevServer) -> None:
+    """A node answering ``load_pct`` below 100 keeps the create waiting, up to its timeout."""
+    name = "idx_building"
+    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+        devserver.hold_index_builds()
+        started = time.monotonic()
+        with pytest.raises(aerospike_py.AerospikeTimeoutError, match=name):
+            client.index_integer_create(NS, "s", "age", name, {"timeout": 300})
+        assert time.monotonic() - started >= 0.3
+        released = threading.Timer(0.3, devserver.clear_faults)
+        released.start()
+        started = time.monotonic()
+        client.index_integer_create(NS, "s", "age", name, {"timeout": 5000})
+        assert time.monotonic() - started >= 0.25
+        released.join()

@@ -15,6 +15,7 @@
 //! | `devserver-fault:action=close;count=<n>[;commands=<list>]` | close the connection instead of answering the next `n` commands |
 //! | `devserver-fault:action=stall[;commands=<list>]` | hold requests unanswered until cleared or the client disconnects |
 //! | `devserver-fault:action=drop` | close every other open connection of this node now |
+//! | `devserver-fault:action=index_building` | report every secondary index still building (`load_pct=0`) until cleared |
 //! | `devserver-fault:action=clear` | remove the rules that apply to this node |
 //!
 //! `<list>` is a comma-separated subset of `info,read,write,batch,query`, or `all`; the default
@@ -165,6 +166,9 @@ pub enum FaultAction {
     Close { count: u64 },
     /// Hold requests unanswered until the rule is cleared or the client disconnects.
     Stall,
+    /// Report every secondary index as still building (`load_pct=0`) until the rule is cleared,
+    /// as a real server does while it populates a new index; it targets no command.
+    IndexBuilding,
 }
 
 /// One fault rule.
@@ -255,6 +259,13 @@ impl Faults {
         });
     }
 
+    /// Whether `node` reports its secondary indexes as still building.
+    pub fn index_building(&self, node: &str) -> bool {
+        lock(&self.rules).iter().any(|f| {
+            f.action == FaultAction::IndexBuilding && f.node.as_deref().is_none_or(|n| n == node)
+        })
+    }
+
     /// The rules in force.
     pub fn rules(&self) -> Vec<Fault> {
         lock(&self.rules).clone()
@@ -301,7 +312,7 @@ impl Faults {
                     *count -= 1;
                     decision.outcome = Outcome::Close;
                 }
-                FaultAction::Delay(_) | FaultAction::Stall => {}
+                FaultAction::Delay(_) | FaultAction::Stall | FaultAction::IndexBuilding => {}
             }
             if fault.exhausted() {
                 rules.retain(|f| !f.exhausted());
@@ -397,6 +408,14 @@ impl Faults {
                 count: number("count")?,
             },
             Some("stall") => FaultAction::Stall,
+            Some("index_building") => {
+                self.add(Fault {
+                    action: FaultAction::IndexBuilding,
+                    commands: Commands::of(&[]),
+                    node: Some(node.to_owned()),
+                });
+                return Ok(());
+            }
             Some("drop") => {
                 // The connection that asked gets its answer; the others close.
                 drop(self.request_drop(Some(node), task::try_id()));
@@ -408,9 +427,9 @@ impl Faults {
             }
             other => {
                 return Err(format!(
-                    "action={} is not one of latency, fail, close, stall, drop, clear",
-                    other.unwrap_or("")
-                ))
+                "action={} is not one of latency, fail, close, stall, index_building, drop, clear",
+                other.unwrap_or("")
+            ))
             }
         };
         self.add(Fault {
@@ -531,6 +550,20 @@ mod tests {
                 Some("A")
             )]
         );
+    }
+
+    #[test]
+    fn index_building_holds_per_node_until_cleared_and_delays_no_command() {
+        let faults = Faults::default();
+        let params: BTreeMap<&str, &str> = [("action", "index_building")].into();
+        faults.apply_info("A", &params).unwrap();
+        assert!(faults.index_building("A"));
+        assert!(!faults.index_building("B"));
+        for class in [CommandClass::Info, CommandClass::Read, CommandClass::Query] {
+            assert_eq!(faults.decide("A", class), Decision::default());
+        }
+        faults.clear(Some("A"));
+        assert!(!faults.index_building("A"));
     }
 
     #[test]

@@ -111,12 +111,13 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
         "sindex-stat" => {
             let p = params(command);
             sindex_stat(
+                node,
                 cluster,
                 p.get("namespace").copied(),
                 p.get("indexname").copied(),
             )
         }
-        "sindex" => sindex_stat(cluster, path.first().copied(), path.get(1).copied()),
+        "sindex" => sindex_stat(node, cluster, path.first().copied(), path.get(1).copied()),
         "query-show" => query_show(cluster, &params(command)),
         faults::INFO_COMMAND => match cluster.faults.apply_info(&node.id, &params(command)) {
             Ok(()) => "ok".to_owned(),
@@ -404,9 +405,15 @@ fn sindex_list(cluster: &ClusterState, only_ns: Option<&str>) -> String {
     entries.join(";")
 }
 
-/// Index statistics; clients wait for `load_pct=100`. Entries count the records of the index's
-/// set whose bin holds a value of the index's type.
-fn sindex_stat(cluster: &ClusterState, ns: Option<&str>, index_name: Option<&str>) -> String {
+/// Index statistics; clients wait for `load_pct=100` (0 while the `index_building` fault holds
+/// on this node). Entries count the records of the index's set whose bin holds a value of the
+/// index's type.
+fn sindex_stat(
+    node: &NodeIdentity,
+    cluster: &ClusterState,
+    ns: Option<&str>,
+    index_name: Option<&str>,
+) -> String {
     let Some(ns) = ns.and_then(|n| cluster.store.namespace(n.as_bytes())) else {
         return error(4, "namespace not found");
     };
@@ -434,9 +441,14 @@ fn sindex_stat(cluster: &ClusterState, ns: Option<&str>, index_name: Option<&str
             true
         });
     }
+    let load_pct = if cluster.faults.index_building(&node.id) {
+        0
+    } else {
+        100
+    };
     format!(
-        "entries={entries};used_bytes=0;entries_per_bval=1;entries_per_rec=1;load_pct=100;\
-         load_time=0;stat_gc_recs=0"
+        "entries={entries};used_bytes=0;entries_per_bval=1;entries_per_rec=1;\
+         load_pct={load_pct};load_time=0;stat_gc_recs=0"
     )
 }
 

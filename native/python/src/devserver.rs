@@ -248,6 +248,11 @@ impl DevServer {
         self.add_fault(py, FaultAction::Stall, commands, node)
     }
 
+    #[pyo3(signature = (node = None))]
+    fn hold_index_builds(&self, py: Python<'_>, node: Option<usize>) -> PyResult<()> {
+        self.add_fault(py, FaultAction::IndexBuilding, Vec::new(), node)
+    }
+
     /// Closes the open connections of `node` (every node when `None`) before returning.
     #[pyo3(signature = (node = None))]
     fn drop_connections(&self, py: Python<'_>, node: Option<usize>) -> PyResult<()> {
