@@ -28,7 +28,7 @@ from aerospike_py import (
     RecordGenerationError,
     RecordNotFound,
 )
-from fastapi_aerospike.lifespan import lifecycles
+from fastapi_aerospike.lifespan import retry_after_setting
 
 __all__ = ["ERROR_TABLE", "RECORD_ERROR_TABLE", "AerospikeErrorHandler", "HttpError"]
 
@@ -106,8 +106,7 @@ class AerospikeErrorHandler:
         """The given seconds, else the largest ``retry_after`` setting of the app's clients."""
         if self.retry_after is not None:
             return self.retry_after
-        found = lifecycles(scope.get("state", {}))
-        return max((lifecycle.settings.retry_after for lifecycle in found), default=1)
+        return retry_after_setting(scope.get("state", {}))
 
     async def __call__(self, request: Request, exc: Exception) -> Response:
         response = self.response(exc, request.scope)

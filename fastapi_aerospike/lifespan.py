@@ -71,6 +71,11 @@ def lifecycles(state: dict[str, Any]) -> list[Lifecycle]:
     return [value for value in state.values() if isinstance(value, Lifecycle)]
 
 
+def retry_after_setting(state: dict[str, Any]) -> int:
+    """The largest ``retry_after`` setting of the clients in ``state``, or 1 without any."""
+    return max((lifecycle.settings.retry_after for lifecycle in lifecycles(state)), default=1)
+
+
 class AerospikeLifespan:
     """A lifespan for one named client: ``FastAPI(lifespan=AerospikeLifespan())``.
 

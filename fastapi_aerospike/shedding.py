@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fastapi_aerospike.lifespan import lifecycles
+from fastapi_aerospike.lifespan import lifecycles, retry_after_setting
 
 __all__ = ["LoadSheddingMiddleware"]
 
@@ -136,7 +136,7 @@ class LoadSheddingMiddleware:
             bound_ms = min((b for b in bounds if b > 0), default=0)
         retry_after = self.retry_after
         if retry_after is None:
-            retry_after = max((c.settings.retry_after for c in found), default=1)
+            retry_after = retry_after_setting(scope.get("state", {}))
         self._headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(BODY)).encode()),
