@@ -6,7 +6,7 @@ Nothing starts at import: the Tokio runtimes (workers for ``AsyncClient``, calle
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aerospike_py import exceptions, exp, list_operations, map_operations, predicates
 from aerospike_py._native import (
@@ -110,7 +110,6 @@ from aerospike_py.exceptions import (
     RecordTooBig,
     ServerError,
 )
-from aerospike_py.numpy_batch import NumpyBatchRecords
 from aerospike_py.types import (
     AerospikeKey,
     BatchRecord,
@@ -125,6 +124,20 @@ from aerospike_py.types import (
     Record,
     RecordMetadata,
 )
+
+if TYPE_CHECKING:
+    from aerospike_py.numpy_batch import NumpyBatchRecords
+
+
+def __getattr__(name: str) -> Any:
+    """``NumpyBatchRecords`` is imported on first use: NumPy costs an import (and BLAS threads)
+    that a service which never calls ``to_numpy`` should not pay."""
+    if name == "NumpyBatchRecords":
+        from aerospike_py.numpy_batch import NumpyBatchRecords
+
+        return NumpyBatchRecords
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 PARTITIONS = 4096
 """Partitions of every Aerospike namespace."""

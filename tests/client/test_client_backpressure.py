@@ -99,9 +99,12 @@ def test_sync_backpressure_while_a_thread_holds_the_slot(
         assert client.stats().rejected == 1
 
 
+@pytest.mark.parametrize("waiting", ["one", "more than the runtime's workers"])
 async def test_cancelling_frees_the_slot(
-    aerospike_hosts: list[tuple[str, int]], set_name: str
+    aerospike_hosts: list[tuple[str, int]], set_name: str, waiting: str
 ) -> None:
+    # While fewer commands are in flight than the runtime has workers, a command starts on the
+    # caller's thread; the others start on the runtime. Cancelling must free both kinds.
     async with StallingRelay(aerospike_hosts[0]) as relay:
         config = {
             "hosts": [relay.host],
@@ -111,17 +114,22 @@ async def test_cancelling_frees_the_slot(
         }
         async with aerospike_py.AsyncClient(config) as client:
             await client.put((NS, set_name, "k"), {"v": 1})
+            queued_count = 1 if waiting == "one" else (aerospike_py.runtime_workers() or 0) + 1
             relay.hold()
             running = asyncio.ensure_future(client.get((NS, set_name, "k")))
-            queued = asyncio.ensure_future(client.get((NS, set_name, "k")))
-            await wait_until(lambda: (client.stats().in_flight, client.stats().queued) == (1, 1))
-            queued.cancel()
-            running.cancel()
-            for task in (queued, running):
+            queued = [
+                asyncio.ensure_future(client.get((NS, set_name, "k"))) for _ in range(queued_count)
+            ]
+            await wait_until(
+                lambda: (client.stats().in_flight, client.stats().queued) == (1, queued_count)
+            )
+            for task in (*queued, running):
+                task.cancel()
+            for task in (*queued, running):
                 with pytest.raises(asyncio.CancelledError):
                     await task
             await wait_until(lambda: (client.stats().in_flight, client.stats().queued) == (0, 0))
-            # Only the command that was in flight counts as failed; the queued one never ran.
+            # Only the command that was in flight counts as failed; the queued ones never ran.
             assert client.stats().failed == 1
             relay.release()
             # The freed slot serves the next command at once (the queue would wait 10 s).

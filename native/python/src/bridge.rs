@@ -1,10 +1,13 @@
 //! Running a Rust future for Python: blocking (GIL released) or as an asyncio future.
 //!
-//! Async results never make a Tokio worker wait for the GIL: a finished command is put in the
-//! event loop's inbox and, if the loop has not been told yet, one byte is written to a socket
-//! the loop watches (`add_reader`). The loop thread, which holds the GIL anyway, then settles
-//! every finished future in one go. Cancelling the asyncio future aborts the Tokio task, which
-//! drops the command, its backpressure slot and its connection.
+//! While fewer async commands are in flight than the runtime has workers, a command is first
+//! polled on the calling thread, so it sends its request without waking a worker, and moves to
+//! the runtime at its first wake (usually its reply): about a quarter less CPU per command at
+//! low concurrency. Async results never make a Tokio worker wait for the GIL: a finished command is put in the event
+//! loop's inbox and, if the loop has not been told yet, one byte is written to a socket the
+//! loop watches (`add_reader`). The loop thread, which holds the GIL anyway, then settles every
+//! finished future in one go. Cancelling the asyncio future drops the command (aborting its
+//! Tokio task once it has one), which frees its backpressure slot and its connection.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -12,13 +15,16 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures::FutureExt;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use crate::errors::Failure;
@@ -162,26 +168,139 @@ pub fn spawn<'py>(
     let inbox = inbox_of(&event_loop)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
     let future_ref = py_future.clone().unbind();
-    let task = runtime.spawn(async move {
-        let outcome = shielded(future).await;
-        inbox.deliver(future_ref, outcome);
-    });
-    let on_done = AbortOnDone {
-        task: task.abort_handle(),
-    };
-    py_future.call_method1(intern!(py, "add_done_callback"), (on_done,))?;
+    let counted = Counted::new();
+    // With fewer commands in flight than workers, a worker would be woken just to send this
+    // one; with more, the workers are up anyway and the loop thread has enough to do.
+    let first_poll_here = counted.others < runtime.workers;
+    let task = EagerTask::start(
+        runtime.handle(),
+        first_poll_here,
+        Box::pin(async move {
+            let _counted = counted;
+            let outcome = shielded(future).await;
+            inbox.deliver(future_ref, outcome);
+        }),
+    );
+    py_future.call_method1(intern!(py, "add_done_callback"), (CancelOnDone { task },))?;
     Ok(py_future)
 }
 
-/// Done callback of the asyncio future: aborts the task (a no-op once it has finished).
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Async commands of this process not finished yet.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// One async command counted in `IN_FLIGHT` until it is dropped (finished or cancelled).
+struct Counted {
+    /// How many others were in flight when it started.
+    others: usize,
+}
+
+impl Counted {
+    fn new() -> Self {
+        Counted {
+            others: IN_FLIGHT.fetch_add(1, SeqCst),
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, SeqCst);
+    }
+}
+
+/// A task polled first on the thread that starts it, and spawned on the runtime at its first
+/// wake: a command writes its request from the caller's thread, and a worker only wakes for
+/// the reply.
+struct EagerTask {
+    stage: Mutex<Stage>,
+    runtime: Handle,
+}
+
+enum Stage {
+    /// In its first poll; `woken` if a wake came meanwhile.
+    FirstPoll {
+        woken: bool,
+    },
+    /// Pending after its first poll, waiting for a wake.
+    Parked(Task),
+    Spawned(AbortHandle),
+    /// Finished in its first poll, or cancelled while parked.
+    Over,
+}
+
+impl EagerTask {
+    fn start(runtime: &Handle, first_poll_here: bool, mut task: Task) -> Arc<Self> {
+        if !first_poll_here {
+            return Arc::new(EagerTask {
+                stage: Mutex::new(Stage::Spawned(runtime.spawn(task).abort_handle())),
+                runtime: runtime.clone(),
+            });
+        }
+        let eager = Arc::new(EagerTask {
+            stage: Mutex::new(Stage::FirstPoll { woken: false }),
+            runtime: runtime.clone(),
+        });
+        let waker = Waker::from(eager.clone());
+        let polled = {
+            let _inside = runtime.enter();
+            task.as_mut().poll(&mut Context::from_waker(&waker))
+        };
+        let mut stage = eager.lock();
+        *stage = match (polled, &*stage) {
+            (Poll::Ready(()), _) => Stage::Over,
+            (Poll::Pending, Stage::FirstPoll { woken: true }) => {
+                Stage::Spawned(runtime.spawn(task).abort_handle())
+            }
+            (Poll::Pending, _) => Stage::Parked(task),
+        };
+        drop(stage);
+        eager
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stage> {
+        self.stage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Drops the task, or aborts it on the runtime (a no-op once it has finished).
+    fn cancel(&self) {
+        let cancelled = std::mem::replace(&mut *self.lock(), Stage::Over);
+        match cancelled {
+            Stage::Spawned(task) => task.abort(),
+            Stage::Parked(task) => {
+                let _inside = self.runtime.enter();
+                drop(task);
+            }
+            Stage::FirstPoll { .. } | Stage::Over => {}
+        }
+    }
+}
+
+impl Wake for EagerTask {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut stage = self.lock();
+        match std::mem::replace(&mut *stage, Stage::Over) {
+            Stage::Parked(task) => *stage = Stage::Spawned(self.runtime.spawn(task).abort_handle()),
+            Stage::FirstPoll { .. } => *stage = Stage::FirstPoll { woken: true },
+            other => *stage = other,
+        }
+    }
+}
+
+/// Done callback of the asyncio future: cancels the task (a no-op once it has finished).
 #[pyclass(frozen)]
-struct AbortOnDone {
-    task: AbortHandle,
+struct CancelOnDone {
+    task: Arc<EagerTask>,
 }
 
 #[pymethods]
-impl AbortOnDone {
+impl CancelOnDone {
     fn __call__(&self, _future: &Bound<'_, PyAny>) {
-        self.task.abort();
+        self.task.cancel();
     }
 }

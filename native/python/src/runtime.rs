@@ -53,6 +53,10 @@ impl ProcessRuntime {
     {
         self.tokio.spawn(future)
     }
+
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        self.tokio.handle()
+    }
 }
 
 /// Drives the caller-driven runtime from its own thread while no caller does, or while several
