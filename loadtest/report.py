@@ -43,7 +43,9 @@ def _ok(result: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _knee_point(sweep: dict[str, Any]) -> dict[str, Any] | None:
-    return next((p for p in sweep["points"] if p["offered_rate"] == sweep["knee"]), None)
+    """The last point at the knee's rate: a rate offered twice counts by its second try."""
+    at_knee = (p for p in reversed(sweep["points"]) if p["offered_rate"] == sweep["knee"])
+    return next(at_knee, None)
 
 
 def _sweep(results: Results, subject_prefix: str, scenario: str) -> dict[str, Any] | None:
@@ -189,8 +191,9 @@ def markdown(results: Results) -> str:
         "",
         f"Knee: the highest offered rate whose 2xx/s stay at least {OK_SHARE:.0%} of it and "
         f"whose 2xx p99 stays at most max({P99_FLOOR_MS:g} ms, {P99_GROWTH:g} x the p99 at "
-        "the lowest rate), below the first rate that fails. Latencies are counted from each "
-        "request's intended send time.",
+        "the lowest rate), below the first rate that fails; a rate that fails is offered a "
+        "second time, and that try counts. Latencies are counted from each request's intended "
+        "send time.",
         "",
         *_knees(results),
         "",

@@ -36,7 +36,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bench.run import ROOT, free_port, start_server
 from loadtest import plan
 from loadtest.generator import Load, loadgen_binary, offer
-from loadtest.knee import Point, knee, next_rate
+from loadtest.knee import Point, knee, needs_second_try, next_rate
 from loadtest.report import write
 from loadtest.scenarios import SCENARIOS, preload
 from loadtest.services import APPS, App, AppConfig, AppName
@@ -244,6 +244,9 @@ class Runner:
                 break
             result = self.point(target, scenario, rate, subject.name)
             measured.append(result)
+            if not self.pace.rates and needs_second_try(points, Point.of(result)):
+                result = self.point(target, scenario, rate, f"{subject.name} (second try)")
+                measured.append(result)
             points.append(Point.of(result))
         found = knee(points)
         self.knees[(subject.name, scenario)] = found.offered if found else None

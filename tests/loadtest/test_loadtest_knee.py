@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtest.knee import P99_FLOOR_MS, Point, holds, knee, next_rate
+from loadtest.knee import P99_FLOOR_MS, Point, holds, knee, needs_second_try, next_rate
 
 
 def point(offered: float, ok_rate: float | None = None, p99: float | None = 2.0) -> Point:
@@ -40,3 +40,14 @@ def test_the_sweep_doubles_then_bisects_then_stops() -> None:
 def test_the_sweep_halves_when_even_the_first_rate_fails() -> None:
     assert next_rate([point(200, ok_rate=50)], start=200, max_points=7) == 100
     assert next_rate([point(10, ok_rate=1)], start=10, max_points=7) is None
+
+
+def test_a_failing_point_gets_a_second_try_judged_against_the_lowest_rate() -> None:
+    swept = [point(400, p99=2.0), point(800, p99=2.5)]
+    assert not needs_second_try(swept, point(1600, p99=9.0))
+    assert needs_second_try(swept, point(1600, p99=P99_FLOOR_MS + 1))
+    assert needs_second_try(swept, point(1600, ok_rate=1000))
+    assert not needs_second_try([], point(400, p99=80.0))  # the first point is its own baseline
+    assert needs_second_try([], point(400, ok_rate=100))
+    # A halving sweep judges a new, lower rate against itself as the new baseline.
+    assert not needs_second_try([point(400, ok_rate=100)], point(200, p99=30.0))
