@@ -82,7 +82,8 @@ def rows_of(name: str, command: list[str]) -> list[dict[str, object]]:
     done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0:
-        rows.append({"client": name, "error": done.stderr.strip()[-300:]})
+        failure = f"exit status {done.returncode}: {done.stderr.strip()[-300:]}"
+        rows.append({"client": name, "error": failure})
     return rows
 
 
