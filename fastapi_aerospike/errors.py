@@ -28,7 +28,7 @@ from aerospike_py import (
     RecordGenerationError,
     RecordNotFound,
 )
-from fastapi_aerospike.lifespan import retry_after_setting
+from fastapi_aerospike.lifespan import checked_retry_after, retry_after_setting
 
 __all__ = ["ERROR_TABLE", "RECORD_ERROR_TABLE", "AerospikeErrorHandler", "HttpError"]
 
@@ -74,11 +74,7 @@ class AerospikeErrorHandler:
     """A Starlette exception handler answering client exceptions from the table."""
 
     def __init__(self, *, retry_after: int | None = None, record_errors: bool = False) -> None:
-        if retry_after is not None and (
-            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 1
-        ):
-            raise ValueError(f"retry_after must be an integer >= 1 second, not {retry_after!r}")
-        self.retry_after = retry_after
+        self.retry_after = checked_retry_after(retry_after)
         self.table = (RECORD_ERROR_TABLE if record_errors else ()) + ERROR_TABLE
 
     def lookup(self, exc: BaseException) -> HttpError | None:

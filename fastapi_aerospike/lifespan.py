@@ -71,6 +71,15 @@ def lifecycles(state: dict[str, Any]) -> list[Lifecycle]:
     return [value for value in state.values() if isinstance(value, Lifecycle)]
 
 
+def checked_retry_after(seconds: int | None) -> int | None:
+    """``seconds`` if it can be a ``Retry-After`` header (whole seconds, at least 1), or None."""
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1
+    ):
+        raise ValueError(f"retry_after must be an integer >= 1 second, not {seconds!r}")
+    return seconds
+
+
 def retry_after_setting(state: dict[str, Any]) -> int:
     """The largest ``retry_after`` setting of the clients in ``state``, or 1 without any."""
     return max((lifecycle.settings.retry_after for lifecycle in lifecycles(state)), default=1)

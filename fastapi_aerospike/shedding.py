@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fastapi_aerospike.lifespan import lifecycles, retry_after_setting
+from fastapi_aerospike.lifespan import checked_retry_after, lifecycles, retry_after_setting
 
 __all__ = ["LoadSheddingMiddleware"]
 
@@ -83,11 +83,9 @@ class LoadSheddingMiddleware:
     ) -> None:
         if max_event_loop_lag_ms is not None and max_event_loop_lag_ms < 0:
             raise ValueError(f"max_event_loop_lag_ms must be >= 0, not {max_event_loop_lag_ms!r}")
-        if retry_after is not None and retry_after < 1:
-            raise ValueError(f"retry_after must be >= 1 second, not {retry_after!r}")
         self.app = app
         self.max_event_loop_lag_ms = max_event_loop_lag_ms
-        self.retry_after = retry_after
+        self.retry_after = checked_retry_after(retry_after)
         self.exempt_paths = frozenset(exempt_paths)
         self.on_shed = on_shed
         self._limit: _AdaptiveLimit | None = None

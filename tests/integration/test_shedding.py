@@ -134,7 +134,10 @@ async def test_without_a_lifespan_nothing_is_shed() -> None:
         assert (await http.get("/hello")).status_code == 200
 
 
-@pytest.mark.parametrize(("option", "value"), [("max_event_loop_lag_ms", -1), ("retry_after", 0)])
-def test_bad_options_name_the_value(option: str, value: int) -> None:
-    with pytest.raises(ValueError, match=rf"{option} must be >= .*{value}"):
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("max_event_loop_lag_ms", -1), *(("retry_after", v) for v in (0, 1.5, True, "1"))],
+)
+def test_bad_options_name_the_value(option: str, value: object) -> None:
+    with pytest.raises(ValueError, match=rf"{option} must be .*>= .*{value!r}"):
         LoadSheddingMiddleware(hello, **{option: value})  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ pub struct Session {
 }
 
 /// Which runtime a client's commands run on.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum Drive {
     /// The blocking `Client`: the calling thread drives the I/O while it waits.
     Caller,
