@@ -4,7 +4,8 @@ The full comparison: every app (ours, published, official, and memory: the same 
 no database, the framework's ceiling) on the same dev server through a rate sweep per
 scenario, the no-database route on ours (the generator's proof), ours with runtime workers 1
 and 4, then overload at ``OVERLOAD_FACTOR`` x ours' single-get knee
-(and at half the knee, the reference) with backpressure on and off.
+(and at half the knee, the reference) with backpressure on and off, and the floor: an app that
+only answers 503, at the overload rate.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class OverloadStage:
     """(subject name, scenario) of the sweep whose knee sets the rates."""
     scenario: str = "get"
     factors: tuple[float, ...] = (HALF_KNEE, OVERLOAD_FACTOR)
+    floor: bool = False
+    """The app only answers 503: the fastest any app can answer at these rates here."""
 
 
 Stage = SweepStage | OverloadStage
@@ -100,13 +103,16 @@ class Pace:
 
 
 def _overload(base: AppConfig, mco: int, queue_ms: int, shed_lag_ms: float) -> list[Stage]:
-    """Backpressure on: the admission limit and load shedding; off: neither."""
+    """Backpressure on: the admission limit and load shedding; off: neither; then the floor."""
     reference = (base.name, "get")
     on = replace(
         base, max_concurrent_operations=mco, queue_timeout_ms=queue_ms, shed_lag_ms=shed_lag_ms
     )
     off = replace(base, max_concurrent_operations=0, shed_lag_ms=0)
-    return [OverloadStage(on, True, reference), OverloadStage(off, False, reference)]
+    floor = OverloadStage(
+        replace(base, app="reject"), None, reference, factors=(OVERLOAD_FACTOR,), floor=True
+    )
+    return [OverloadStage(on, True, reference), OverloadStage(off, False, reference), floor]
 
 
 def full(

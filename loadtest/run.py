@@ -274,6 +274,7 @@ class Runner:
                 "subject": stage.subject.name,
                 "knobs": _knobs(stage.subject),
                 "backpressure": stage.backpressure,
+                "floor": stage.floor,
                 "scenario": stage.scenario,
                 "reference": list(stage.reference),
                 "reference_knee": reference,

@@ -30,7 +30,8 @@ APPS_DIR = ROOT / "loadtest" / "apps"
 READY_WITHIN_SECONDS = 60.0
 STOP_WITHIN_SECONDS = 30.0
 
-AppName = Literal["ours", "published", "official", "memory"]
+AppName = Literal["ours", "published", "official", "memory", "reject"]
+"""``reject`` (``apps/reject_app.py``) only answers 503: the overload floor, not a compared app."""
 APPS: tuple[AppName, ...] = ("ours", "published", "official", "memory")
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtest.report import markdown
+from loadtest.report import markdown, targets
 
 
-def measured(rate: float, p99: float) -> dict[str, Any]:
+def measured(rate: float, p99: float, status: str = "200") -> dict[str, Any]:
     summary = {"count": 100, "p50": 1.0, "p90": 2.0, "p99": p99, "p99_9": p99, "max": p99}
-    return {"offered_rate": rate, "ok_rate": rate, "statuses": {"200": summary}}
+    return {"offered_rate": rate, "ok_rate": rate, "statuses": {status: summary}}
+
+
+def overload(
+    points: list[dict[str, Any]], backpressure: bool | None, floor: bool
+) -> dict[str, Any]:
+    return {"subject": "s", "backpressure": backpressure, "floor": floor, "points": points}
 
 
 def test_a_rate_offered_twice_reports_its_second_try_at_the_knee() -> None:
@@ -30,3 +36,19 @@ def test_a_rate_offered_twice_reports_its_second_try_at_the_knee() -> None:
     }
     row = next(line for line in markdown(results).splitlines() if line.startswith("| ours"))
     assert row.split(" | ")[2:7] == ["800", "800", "1.0", "2.0", "3.5"]
+
+
+def test_the_overload_p99_target_shows_the_floor_at_the_same_rate() -> None:
+    on = overload(
+        [{**measured(500, 2.0), "factor": 0.5}, {**measured(3000, 30.0), "factor": 3.0}],
+        backpressure=True,
+        floor=False,
+    )
+    floor = overload([{**measured(3000, 3.2, "503"), "factor": 3.0}], None, floor=True)
+    rows = targets({"sweeps": [], "overload": [on, floor]})
+    assert (
+        "p99 of 200s at 3x / at 0.5x knee",
+        "15.0x (30.0 / 2.0 ms; answering only 503 there: 3.2 ms)",
+        "<= 2x",
+        False,
+    ) in rows
