@@ -79,7 +79,7 @@ class Pace:
     """How each point runs: seconds per point, sweep start and length, or fixed rates."""
 
     duration: float = 3.0
-    max_points: int = 7
+    max_points: int = 9
     start_rate: float = 400.0
     rates: tuple[float, ...] = ()
     connections: int = 128

@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenarios", type=_csv(scenarios), default=tuple(scenarios))
     parser.add_argument("--rates", type=_rates, help="fixed offered rates instead of a sweep")
     parser.add_argument("--duration", type=float, help="seconds per point (3; quick 1.5)")
-    parser.add_argument("--max-points", type=int, help="points per sweep at most (7; quick 5)")
+    parser.add_argument("--max-points", type=int, help="points per sweep at most (9; quick 5)")
     parser.add_argument("--start-rate", type=float, default=plan.Pace.start_rate)
     parser.add_argument("--connections", type=int, default=128)
     parser.add_argument("--gunicorn-workers", type=int, default=2)

@@ -33,8 +33,9 @@ def test_the_sweep_doubles_then_bisects_then_stops() -> None:
     failed = [point(200), point(400), point(800, ok_rate=500)]
     assert round(next_rate(failed, start=200, max_points=7) or 0) == 566  # sqrt(400 x 800)
     assert next_rate(failed, start=200, max_points=3) is None
-    close = [point(400), point(460, ok_rate=100)]
-    assert next_rate(close, start=400, max_points=7) is None  # within 1.2x: found
+    close = [point(400), point(436, ok_rate=100)]
+    assert next_rate(close, start=400, max_points=7) is None  # within 1.1x: found
+    assert next_rate([point(400), point(460, ok_rate=100)], start=400, max_points=7) is not None
 
 
 def test_the_sweep_halves_when_even_the_first_rate_fails() -> None:
