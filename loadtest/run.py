@@ -6,11 +6,14 @@
         [--queue-timeout-ms 5000] [--url http://127.0.0.1:8000 --hosts 127.0.0.1:3000]
         [--out loadtest/results/latest]
 
-Starts one dev server (its own process), preloads the records, then for each app config
-(under gunicorn) and scenario offers rising rates open-loop with the Rust generator until it
-finds the knee (``loadtest/knee.py``), and ends with overload at 3x ours' single-get knee with
-backpressure on and off. ``--url`` and ``--hosts`` target an app and cluster already running
-instead (loopback only). Writes ``<out>.json``, ``<out>.md`` and ``<out>-*.png``.
+Starts one dev server (its own process), preloads the records, starts every compared app config
+(under gunicorn) at once, and offers each app and scenario rising rates open-loop with the Rust
+generator until it finds the knee (``loadtest/knee.py``). The sweeps take turns point by point,
+so a machine that speeds up or slows down during the run does so for every app alike. It ends
+with overload at 3x ours' single-get knee with backpressure on and off, and the floor (an app
+that only answers 503) at that rate. ``--url`` and ``--hosts`` target an app and cluster
+already running instead (loopback only). Writes ``<out>.json``, ``<out>.md`` and
+``<out>-*.png``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -200,6 +204,17 @@ def _serving(subject: plan.Subject, hosts: str, logs: Path) -> Iterator[str]:
         yield app.target
 
 
+@dataclass
+class Sweep:
+    """One subject and scenario on its way to the knee."""
+
+    target: str
+    subject: plan.Subject
+    scenario: str
+    points: list[Point] = field(default_factory=list)
+    measured: list[dict[str, Any]] = field(default_factory=list)
+
+
 class Runner:
     """Runs the stages' points in order, with a progress bar, collecting the results."""
 
@@ -232,33 +247,43 @@ class Runner:
         )
         return result
 
-    def sweep(self, target: str, subject: plan.Subject, scenario: str) -> None:
-        points: list[Point] = []
-        measured: list[dict[str, Any]] = []
-        while True:
-            if self.pace.rates:
-                rate = self.pace.rates[len(points)] if len(points) < len(self.pace.rates) else None
-            else:
-                rate = next_rate(points, self.pace.start_rate, self.pace.max_points)
-            if rate is None:
-                break
-            result = self.point(target, scenario, rate, subject.name)
-            measured.append(result)
-            if not self.pace.rates and needs_second_try(points, Point.of(result)):
-                result = self.point(target, scenario, rate, f"{subject.name} (second try)")
-                measured.append(result)
-            points.append(Point.of(result))
-        found = knee(points)
-        self.knees[(subject.name, scenario)] = found.offered if found else None
-        self.results["sweeps"].append(
-            {
-                "subject": subject.name,
-                "knobs": _knobs(subject),
-                "scenario": scenario,
-                "knee": found.offered if found else None,
-                "points": measured,
-            }
-        )
+    def sweeps(self, sweeps: Sequence[Sweep]) -> None:
+        """Every sweep to its knee, one point of each in turn."""
+        running = list(sweeps)
+        while running:
+            for sweep in list(running):
+                rate = self.next_rate(sweep.points)
+                if rate is None:
+                    running.remove(sweep)
+                else:
+                    self.sweep_point(sweep, rate)
+        for sweep in sweeps:
+            found = knee(sweep.points)
+            self.knees[(sweep.subject.name, sweep.scenario)] = found.offered if found else None
+            self.results["sweeps"].append(
+                {
+                    "subject": sweep.subject.name,
+                    "knobs": _knobs(sweep.subject),
+                    "scenario": sweep.scenario,
+                    "knee": found.offered if found else None,
+                    "points": sweep.measured,
+                }
+            )
+
+    def next_rate(self, points: Sequence[Point]) -> float | None:
+        if self.pace.rates:
+            return self.pace.rates[len(points)] if len(points) < len(self.pace.rates) else None
+        return next_rate(points, self.pace.start_rate, self.pace.max_points)
+
+    def sweep_point(self, sweep: Sweep, rate: float) -> None:
+        """One point of ``sweep``, offered twice if it fails the first time."""
+        name = sweep.subject.name
+        result = self.point(sweep.target, sweep.scenario, rate, name)
+        sweep.measured.append(result)
+        if not self.pace.rates and needs_second_try(sweep.points, Point.of(result)):
+            result = self.point(sweep.target, sweep.scenario, rate, f"{name} (second try)")
+            sweep.measured.append(result)
+        sweep.points.append(Point.of(result))
 
     def overload(self, target: str, stage: plan.OverloadStage) -> None:
         reference = self.knees.get(stage.reference)
@@ -322,14 +347,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         task = progress.add_task("starting", total=estimate)
         runner = Runner(binary, pace, progress, task)
-        for stage in stages:
-            progress.update(task, description=f"starting {stage.subject.name}")
-            with _serving(stage.subject, hosts, Path(logs)) as target:
-                runner.warm_up(target)
+        with ExitStack() as serving:
+            sweeps = []
+            for stage in stages:
                 if isinstance(stage, plan.SweepStage):
-                    for scenario in stage.scenarios:
-                        runner.sweep(target, stage.subject, scenario)
-                else:
+                    progress.update(task, description=f"starting {stage.subject.name}")
+                    target = serving.enter_context(_serving(stage.subject, hosts, Path(logs)))
+                    runner.warm_up(target)
+                    sweeps += [Sweep(target, stage.subject, s) for s in stage.scenarios]
+            runner.sweeps(sweeps)
+        for stage in stages:
+            if isinstance(stage, plan.OverloadStage):
+                progress.update(task, description=f"starting {stage.subject.name}")
+                with _serving(stage.subject, hosts, Path(logs)) as target:
+                    runner.warm_up(target)
                     runner.overload(target, stage)
         progress.update(task, completed=estimate)
     results = {

@@ -3,11 +3,13 @@
 //! While fewer async commands are in flight than the runtime has workers, a command is first
 //! polled on the calling thread, so it sends its request without waking a worker, and moves to
 //! the runtime at its first wake (usually its reply): about a quarter less CPU per command at
-//! low concurrency. Async results never make a Tokio worker wait for the GIL: a finished command is put in the event
-//! loop's inbox and, if the loop has not been told yet, one byte is written to a socket the
-//! loop watches (`add_reader`). The loop thread, which holds the GIL anyway, then settles every
-//! finished future in one go. Cancelling the asyncio future drops the command (aborting its
-//! Tokio task once it has one), which frees its backpressure slot and its connection.
+//! low concurrency.
+//!
+//! Async results never make a Tokio worker wait for the GIL: a finished command is put in the
+//! event loop's inbox and, if the loop has not been told yet, one byte is written to a socket
+//! the loop watches (`add_reader`). The loop thread, which holds the GIL anyway, then settles
+//! every finished future in one go. Cancelling the asyncio future drops the command (aborting
+//! its Tokio task once it has one), which frees its backpressure slot and its connection.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -168,7 +170,7 @@ pub fn spawn<'py>(
     let inbox = inbox_of(&event_loop)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
     let future_ref = py_future.clone().unbind();
-    let counted = Counted::new();
+    let counted = Counted::new(&runtime.async_in_flight);
     // With fewer commands in flight than workers, a worker would be woken just to send this
     // one; with more, the workers are up anyway and the loop thread has enough to do.
     let first_poll_here = counted.others < runtime.workers;
@@ -187,26 +189,26 @@ pub fn spawn<'py>(
 
 type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Async commands of this process not finished yet.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-
-/// One async command counted in `IN_FLIGHT` until it is dropped (finished or cancelled).
+/// One async command counted in its runtime's `async_in_flight` until it is dropped (finished
+/// or cancelled).
 struct Counted {
+    in_flight: Arc<AtomicUsize>,
     /// How many others were in flight when it started.
     others: usize,
 }
 
 impl Counted {
-    fn new() -> Self {
+    fn new(in_flight: &Arc<AtomicUsize>) -> Self {
         Counted {
-            others: IN_FLIGHT.fetch_add(1, SeqCst),
+            in_flight: in_flight.clone(),
+            others: in_flight.fetch_add(1, SeqCst),
         }
     }
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, SeqCst);
+        self.in_flight.fetch_sub(1, SeqCst);
     }
 }
 

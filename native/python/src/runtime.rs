@@ -30,6 +30,8 @@ pub struct ProcessRuntime {
     pub pid: u32,
     /// Worker threads; 0 for the caller-driven runtime.
     pub workers: usize,
+    /// Async commands started on this runtime and not finished yet.
+    pub async_in_flight: Arc<AtomicUsize>,
     tokio: tokio::runtime::Runtime,
     driver: Option<Driver>,
 }
@@ -164,6 +166,7 @@ pub fn caller_driven() -> Result<Arc<ProcessRuntime>, Failure> {
     let runtime = Arc::new(ProcessRuntime {
         pid: std::process::id(),
         workers: 0,
+        async_in_flight: Arc::default(),
         tokio,
         driver: Some(Driver {
             callers: AtomicUsize::new(0),
@@ -216,6 +219,7 @@ pub fn runtime_for(requested: Option<usize>) -> Result<Acquired, Failure> {
     let runtime = Arc::new(ProcessRuntime {
         pid: std::process::id(),
         workers,
+        async_in_flight: Arc::default(),
         tokio,
         driver: None,
     });
