@@ -160,9 +160,20 @@ fn inbox_of(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox>> {
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// Where an async command is first polled.
+#[derive(Clone, Copy)]
+pub enum Start {
+    /// On the calling thread while fewer commands are in flight than the runtime has workers.
+    HereWhenQuiet,
+    /// On the runtime: for connect and close, where the crate resolves host names with
+    /// blocking DNS calls that must not hold the event loop (and the GIL).
+    OnRuntime,
+}
+
 pub fn spawn<'py>(
     py: Python<'py>,
     runtime: &ProcessRuntime,
+    start: Start,
     future: impl Future<Output = Outcome> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
     let get_running_loop = GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?;
@@ -173,7 +184,7 @@ pub fn spawn<'py>(
     let counted = Counted::new(&runtime.async_in_flight);
     // With fewer commands in flight than workers, a worker would be woken just to send this
     // one; with more, the workers are up anyway and the loop thread has enough to do.
-    let first_poll_here = counted.others < runtime.workers;
+    let first_poll_here = matches!(start, Start::HereWhenQuiet) && counted.others < runtime.workers;
     let task = EagerTask::start(
         runtime.handle(),
         first_poll_here,

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::bridge;
+use crate::bridge::{self, Start};
 use crate::core::{Core, Drive, IndexSpec, Job, Modify};
 use crate::errors::Failure;
 use crate::gate::LATENCY_BOUNDS;
@@ -27,7 +27,12 @@ pub fn run_blocking(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
 }
 
 pub fn run_async(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
-    bridge::spawn(py, &job.runtime, job.future)
+    bridge::spawn(py, &job.runtime, Start::HereWhenQuiet, job.future)
+}
+
+/// Connect and close: started on the runtime (see `Start::OnRuntime`).
+fn run_lifecycle_async(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
+    bridge::spawn(py, &job.runtime, Start::OnRuntime, job.future)
 }
 
 static STATS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -290,12 +295,12 @@ impl AsyncClient {
 commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
     fn connect<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        shield(py, || run_async(py, Self::connect_job(&slf)?))
+        shield(py, || run_lifecycle_async(py, Self::connect_job(&slf)?))
     }
 
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         shield(py, || match self.close_job(py, Reply::Nothing)? {
-            Some(job) => run_async(py, job),
+            Some(job) => run_lifecycle_async(py, job),
             None => completed(py, py.None()),
         })
     }
@@ -312,7 +317,7 @@ commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
         _tb: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         shield(py, || match self.close_job(py, Reply::Flag(false))? {
-            Some(job) => run_async(py, job),
+            Some(job) => run_lifecycle_async(py, job),
             None => completed(py, false.into_pyobject(py)?.to_owned().into_any().unbind()),
         })
     }

@@ -115,9 +115,12 @@ impl Feed {
     /// An asyncio future of the next batch of records as a list (empty once the query ended).
     pub fn next_batch_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inbox = self.inbox.clone();
-        bridge::spawn(py, &self.runtime, async move {
-            Ok(Reply::Records(next_batch(&inbox).await?))
-        })
+        bridge::spawn(
+            py,
+            &self.runtime,
+            bridge::Start::HereWhenQuiet,
+            async move { Ok(Reply::Records(next_batch(&inbox).await?)) },
+        )
     }
 
     /// Stops the query: the producer drops out of its loop and closes the recordset.
