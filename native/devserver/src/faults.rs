@@ -20,6 +20,7 @@
 //!
 //! `<list>` is a comma-separated subset of `info,read,write,batch,query`, or `all`; the default
 //! is every data command (`read,write,batch,query`), so that cluster tending keeps working.
+//! `drop`, `index_building` and `clear` act on the whole node and refuse a `commands=` list.
 //! Info requests that carry `devserver-fault` are never delayed, failed or held.
 
 use std::collections::{BTreeMap, HashMap};
@@ -380,6 +381,13 @@ impl Faults {
 
     /// Applies a `devserver-fault` info command received by `node`.
     pub fn apply_info(&self, node: &str, params: &BTreeMap<&str, &str>) -> Result<(), String> {
+        let action = params.get("action").copied().unwrap_or("");
+        if params.contains_key("commands") && ["index_building", "drop", "clear"].contains(&action)
+        {
+            return Err(format!(
+                "commands= does not apply to action={action}: it acts on the whole node"
+            ));
+        }
         let commands = match params.get("commands") {
             Some(list) => Commands::parse(list)?,
             None => Commands::DATA,
@@ -564,6 +572,17 @@ mod tests {
         }
         faults.clear(Some("A"));
         assert!(!faults.index_building("A"));
+    }
+
+    #[test]
+    fn node_wide_actions_refuse_a_command_list() {
+        let faults = Faults::default();
+        for action in ["index_building", "drop", "clear"] {
+            let params: BTreeMap<&str, &str> = [("action", action), ("commands", "read")].into();
+            let error = faults.apply_info("A", &params).unwrap_err();
+            assert!(error.contains(&format!("commands= does not apply to action={action}")));
+        }
+        assert!(faults.rules().is_empty());
     }
 
     #[test]
