@@ -104,6 +104,8 @@ def test_faults_can_be_set_over_info(devserver: DevServer, make_client: MakeClie
     assert client.get(KEY)[2] == {"a": 1}
     with pytest.raises(ex.AerospikeError, match="action=explode"):
         client.info_all("devserver-fault:action=explode")
+    with pytest.raises(ex.AerospikeError, match="commands= does not apply to action=clear"):
+        client.info_all("devserver-fault:action=clear;commands=read")
 
 
 def test_fault_arguments_are_checked(devserver: DevServer) -> None:
