@@ -96,7 +96,7 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         scores = columns.batch_records["score"][columns.found]
         ratings = columns.batch_records["rating"][columns.found]
         return {
-            "found": [i for i, ok in zip(wanted, columns.found, strict=True) if ok],
+            "found": [i for i, ok in zip(wanted, columns.found.tolist(), strict=True) if ok],
             "score_sum": int(scores.sum()),
             "rating_mean": float(ratings.mean()) if ratings.size else None,
         }
