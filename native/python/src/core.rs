@@ -385,19 +385,14 @@ impl Core {
             }
             None => Bins::All,
         };
-        let mut batch_policy = policy::batch(&self.config.defaults, policy)?;
+        let batch_policy = policy::batch(&self.config.defaults, policy)?;
         let read_policy = policy::batch_read_policy(&self.config.defaults);
-        self.job(py, |client| {
-            batch_policy.concurrency = concurrency(&client);
-            async move {
-                let operations: Vec<BatchOperation> = keys
-                    .into_iter()
-                    .map(|key| BatchOperation::read(&read_policy, key, bins.clone()))
-                    .collect();
-                let records = client.batch(&batch_policy, &operations).await?;
-                Ok(Reply::BatchRead(records))
-            }
-        })
+        let operations = move || {
+            keys.into_iter()
+                .map(|key| BatchOperation::read(&read_policy, key, bins.clone()))
+                .collect()
+        };
+        self.run_batch(py, batch_policy, operations, Reply::BatchRead)
     }
 
     pub fn batch_write(
@@ -431,7 +426,7 @@ impl Core {
             let ops = bins.iter().map(aerospike::operations::put).collect();
             operations.push(BatchOperation::write(&write, key, ops));
         }
-        self.run_batch(py, parsed.batch, operations)
+        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
     }
 
     pub fn batch_operate(
@@ -448,7 +443,7 @@ impl Core {
             .into_iter()
             .map(|key| BatchOperation::write(&parsed.write, key, ops.clone()))
             .collect();
-        self.run_batch(py, parsed.batch, operations)
+        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
     }
 
     pub fn batch_remove(
@@ -463,20 +458,23 @@ impl Core {
             .into_iter()
             .map(|key| BatchOperation::delete(&parsed.delete, key))
             .collect();
-        self.run_batch(py, parsed.batch, operations)
+        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
     }
 
+    /// Every batch command: `operations` are built in the command (off the GIL when they need
+    /// no Python objects) and the records answered as `reply`.
     fn run_batch(
         &self,
         py: Python<'_>,
         mut policy: aerospike::BatchPolicy,
-        operations: Vec<BatchOperation>,
+        operations: impl FnOnce() -> Vec<BatchOperation> + Send + 'static,
+        reply: fn(Vec<BatchRecord>) -> Reply,
     ) -> PyResult<Job> {
         self.job(py, |client| {
             policy.concurrency = concurrency(&client);
             async move {
-                let records: Vec<BatchRecord> = client.batch(&policy, &operations).await?;
-                Ok(Reply::BatchRecords(records))
+                let records = client.batch(&policy, &operations()).await?;
+                Ok(reply(records))
             }
         })
     }
