@@ -2,8 +2,8 @@
 
 ``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
 registers the error handlers, the load-shedding middleware, the health routes and the metrics
-route. Calling it again for the
-same client name does nothing; another name adds another client (a second cluster).
+route. Calling it again for the same client name does nothing; another name adds another
+client (a second cluster).
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ def install(
     """Wire the client ``name`` and the error handlers, health and metrics routes into ``app``.
 
     ``settings`` default to ``AerospikeSettings.from_env()`` read at startup; the shedding
-    bound is their ``shed_event_loop_lag_ms``. ``None`` for
-    ``health_prefix`` or ``metrics_path`` leaves that route out; ``record_errors`` answers
-    missing records 404 and generation conflicts 409; ``retry_after`` overrides the clients'
-    ``retry_after`` setting. Returns what is installed.
+    bound is their ``shed_event_loop_lag_ms``. ``None`` for ``health_prefix`` or
+    ``metrics_path`` leaves that route out; ``record_errors`` answers missing records 404 and
+    generation conflicts 409; ``retry_after`` overrides the clients' ``retry_after`` setting.
+    Returns what is installed.
     """
     installation: Installation | None = getattr(app.state, INSTALLATION_ATTRIBUTE, None)
     if installation is None:

@@ -216,7 +216,8 @@ class Sweep:
 
 
 class Runner:
-    """Runs the stages' points in order, with a progress bar, collecting the results."""
+    """Runs the points (the sweeps' in turns, then the overload stages'), with a progress bar,
+    collecting the results."""
 
     def __init__(self, binary: Path, pace: plan.Pace, progress: Progress, task: Any) -> None:
         self.binary, self.pace, self.progress, self.task = binary, pace, progress, task
