@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import gc
+import pickle
+import sys
 from typing import Any
 
 import aerospike
@@ -70,6 +74,25 @@ def test_batch_records_are_the_named_tuples_each_with_its_own_key(
     assert by_digest.key == AerospikeKey(NS, set_name, None, digest)
     assert by_digest.record.key == by_digest.key
     assert by_digest.record.bins == {"a": 1, "shared": "x"}
+
+
+def test_batch_records_are_ordinary_tuples_that_leak_nothing(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    keys = write_scores(client, set_name, 5)
+    result = client.batch_read(keys)
+    classes = (BatchRecord, Record, RecordMetadata, AerospikeKey)
+    before = [sys.getrefcount(cls) for cls in classes]
+    made = [len(result.batch_records) for _ in range(200)]
+    gc.collect()
+    assert [sys.getrefcount(cls) for cls in classes] == before
+    assert made == [5] * 200
+    rows = result.batch_records
+    assert pickle.loads(pickle.dumps(rows)) == rows
+    assert copy.deepcopy(rows) == rows
+    assert rows[1]._replace(result=9) == (rows[1].key, 9, rows[1].record, False)
+    assert rows[1].record._asdict()["bins"]["score"] == 1
+    assert hash(rows[1].key) == hash(tuple(rows[1].key))
 
 
 def test_batch_records_with_many_bin_names(client: aerospike_py.Client, set_name: str) -> None:
