@@ -63,7 +63,7 @@ bench-devserver:
 loadgen:
 	$(LOADGEN) build $(LOADGEN_FLAGS) --release -q
 
-## The load-test comparison (<= 20 min on 2 cores): ours, the published aerospike-py, the
+## The load-test comparison (~17 min on 2 cores, bounded at 31): ours, the published aerospike-py, the
 ## official client and no database behind the same routes under gunicorn, rate sweeps to the
 ## knee, overload.
 ## Writes loadtest/results/latest.{json,md} and a PNG per configuration.

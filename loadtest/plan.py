@@ -90,8 +90,9 @@ class Pace:
         return self.duration + 1.5
 
     def estimate(self, stages: Sequence[Stage]) -> float:
-        """Seconds the stages take at most (every sweep using all its points)."""
-        points_per_sweep = len(self.rates) or self.max_points
+        """Seconds the stages take at most: every sweep using all its points, and every point
+        of a sweep failing once and being offered a second time."""
+        points_per_sweep = len(self.rates) or 2 * self.max_points
         seconds = 0.0
         for stage in stages:
             seconds += STARTUP_SECONDS

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.progress import Progress
 
-from loadtest.plan import External, Pace
+from loadtest.plan import STARTUP_SECONDS, External, Pace, SweepStage
 from loadtest.run import Runner, Sweep
 
 
@@ -55,3 +55,13 @@ def test_a_sweep_that_ends_early_leaves_the_others_running() -> None:
         ("b", 400.0),
     ]
     assert runner.knees == {("app at a", "get"): 141.4213562373095, ("app at b", "get"): 400.0}
+
+
+def test_the_printed_bound_covers_a_sweep_whose_every_point_fails_once() -> None:
+    pace = Pace(start_rate=1000.0, max_points=5)
+    runner = ScriptedRunner(pace, {"a": 0.0})
+    runner.sweeps([sweep("a")])
+    # Nothing holds: the rate halves at every point and each is offered twice.
+    assert runner.offered == [("a", 1000.0 / 2**i) for i in range(5) for _ in range(2)]
+    stage = SweepStage(External("a"), ("get",))
+    assert pace.estimate([stage]) == STARTUP_SECONDS + len(runner.offered) * pace.point_seconds()
