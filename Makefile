@@ -3,9 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 CARGO_FLAGS := --manifest-path native/Cargo.toml
-# The load generator is a workspace of its own; it builds into native/target, as bench does.
+# The load generator and the bench's crate-alone ceiling are workspaces of their own; they
+# build into native/target, as bench/run.py does.
 LOADGEN := CARGO_TARGET_DIR=native/target cargo
 LOADGEN_FLAGS := --manifest-path loadtest/loadgen/Cargo.toml
+CEILING_FLAGS := --manifest-path bench/ceiling/Cargo.toml
 
 .PHONY: bench-devserver run devserver test lint check-rust test-rust test-python docs build venv \
 	loadtest loadtest-quick loadgen
@@ -43,6 +45,8 @@ check-rust:
 	cargo clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
 	$(LOADGEN) fmt $(LOADGEN_FLAGS) --check
 	$(LOADGEN) clippy $(LOADGEN_FLAGS) --all-targets -- -D warnings
+	$(LOADGEN) fmt $(CEILING_FLAGS) --check
+	$(LOADGEN) clippy $(CEILING_FLAGS) --all-targets -- -D warnings
 
 test-rust:
 	cargo test $(CARGO_FLAGS) --workspace --exclude aerospike-py-native

@@ -20,6 +20,8 @@ import numpy as np
 NS, SET = "test", "bench"
 KEYS = 1000
 BATCH = 100
+OPS_PER_BATCH = 20
+"""``--ops`` / this = batches per batch row: long enough (about half a second) to measure."""
 IN_FLIGHT = 64
 BINS = {"i": 1, "f": 1.5, "s": "x" * 50}
 DTYPE = np.dtype([("i", "i8"), ("f", "f8")])
@@ -60,7 +62,7 @@ def bins_of_batch(client: Any, keys: list[Any]) -> list[Any]:
 def sync_rows(name: str, client: Any, ops: int, numpy_batch: Callable[[Any], Any] | None) -> None:
     timed(name, "put", "sync", ops, lambda: [client.put(key(i), BINS) for i in range(ops)])
     timed(name, "get", "sync", ops, lambda: [client.get(key(i)) for i in range(ops)])
-    batches = max(1, ops // BATCH)
+    batches = max(1, ops // OPS_PER_BATCH)
     timed(
         name,
         "batch_read_100 to dicts",

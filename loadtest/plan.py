@@ -2,7 +2,8 @@
 
 The full comparison: every app (ours, published, official, and memory: the same routes with
 no database, the framework's ceiling) on the same dev server through a rate sweep per
-scenario, the no-database route on ours (the generator's proof), ours with runtime workers 1
+scenario, the wire floor (memory's get plus one raw round trip to the server: what no client
+avoids), the no-database route on ours (the generator's proof), ours with runtime workers 1
 and 4, then overload at ``OVERLOAD_FACTOR`` x ours' single-get knee
 (and at half the knee, the reference) with backpressure on and off, and the floor: an app that
 only answers 503, at the overload rate.
@@ -103,6 +104,13 @@ class Pace:
         return seconds
 
 
+def _wire_floor(base: AppConfig, scenarios: Sequence[str], apps: Sequence[AppName]) -> list[Stage]:
+    """The get route with one raw round trip and no client, beside the route with none."""
+    if "get" in scenarios and "memory" in apps:
+        return [SweepStage(replace(base, app="wire"), ("get",))]
+    return []
+
+
 def _overload(base: AppConfig, mco: int, queue_ms: int, shed_lag_ms: float) -> list[Stage]:
     """Backpressure on: the admission limit and load shedding; off: neither; then the floor."""
     reference = (base.name, "get")
@@ -131,6 +139,7 @@ def full(
         config = replace(base, app=app)
         extra = (NO_DB,) if app == "ours" else ()
         stages.append(SweepStage(config, (*extra, *scenarios)))
+    stages += _wire_floor(base, scenarios, apps)
     if "ours" in apps:
         ours = replace(base, app="ours")
         for runtime_workers in (1, 2, 4):
@@ -150,6 +159,7 @@ def quick(
         SweepStage(replace(base, app=app), (NO_DB, "get") if app == "ours" else ("get",))
         for app in apps
     ]
+    stages += _wire_floor(base, ("get",), apps)
     if "ours" in apps:
         stages += _overload(replace(base, app="ours"), *overload)
     return stages

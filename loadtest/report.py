@@ -142,17 +142,19 @@ def targets(results: Results) -> list[tuple[str, str, str, bool | None]]:
     rows: list[tuple[str, str, str, bool | None]] = []
     ours = _sweep(results, "ours", "get")
     ceiling = _sweep(results, "memory", "get")
+    wire = _sweep(results, "wire", "get")
     published = _sweep(results, "published", "get")
     if ours and ours["knee"] and ceiling and ceiling["knee"]:
         share = ours["knee"] / ceiling["knee"]
-        wanted = f">= {TARGET_NO_DB_SHARE:.0%}"
-        met = share >= TARGET_NO_DB_SHARE
+        beside = ""
+        if wire and wire["knee"]:
+            beside = f" (one raw round trip and no client: {wire['knee'] / ceiling['knee']:.0%})"
         rows.append(
             (
                 "ours get knee / the same route without a database (memory)",
-                f"{share:.0%}",
-                wanted,
-                met,
+                f"{share:.0%}{beside}",
+                f">= {TARGET_NO_DB_SHARE:.0%}",
+                share >= TARGET_NO_DB_SHARE,
             )
         )
     if ours and ours["knee"] and published and published["knee"]:

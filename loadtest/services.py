@@ -30,8 +30,10 @@ APPS_DIR = ROOT / "loadtest" / "apps"
 READY_WITHIN_SECONDS = 60.0
 STOP_WITHIN_SECONDS = 30.0
 
-AppName = Literal["ours", "published", "official", "memory", "reject"]
-"""``reject`` (``apps/reject_app.py``) only answers 503: the overload floor, not a compared app."""
+AppName = Literal["ours", "published", "official", "memory", "wire", "reject"]
+"""Besides the compared ``APPS``, two floors: ``wire`` (``apps/wire_app.py``), the no-database
+routes plus one raw round trip to the server per get, the least any client costs here; and
+``reject`` (``apps/reject_app.py``), which only answers 503, the fastest answer at overload."""
 APPS: tuple[AppName, ...] = ("ours", "published", "official", "memory")
 
 

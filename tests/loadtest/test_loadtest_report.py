@@ -52,3 +52,18 @@ def test_the_overload_p99_target_shows_the_floor_at_the_same_rate() -> None:
         "<= 2x",
         False,
     ) in rows
+
+
+def sweep(subject: str, knee: float) -> dict[str, Any]:
+    return {"subject": subject, "scenario": "get", "knee": knee, "points": [measured(knee, 2.0)]}
+
+
+def test_the_no_database_share_shows_the_wire_floor_beside_it() -> None:
+    sweeps = [sweep("ours w2", 600.0), sweep("memory w2", 1000.0), sweep("wire w2", 800.0)]
+    rows = targets({"sweeps": sweeps, "overload": []})
+    assert (
+        "ours get knee / the same route without a database (memory)",
+        "60% (one raw round trip and no client: 80%)",
+        ">= 85%",
+        False,
+    ) in rows

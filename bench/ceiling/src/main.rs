@@ -30,10 +30,18 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let hosts = args.next().unwrap_or_else(|| "127.0.0.1:3000".into());
     let ops: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let client = Arc::new(Client::new(&ClientPolicy::default(), &hosts).await.expect("connect"));
+    let client = Arc::new(
+        Client::new(&ClientPolicy::default(), &hosts)
+            .await
+            .expect("connect"),
+    );
     let write = WritePolicy::default();
     let read = ReadPolicy::default();
-    let bins = [Bin::new("i".into(), 1.into()), Bin::new("f".into(), 1.5.into()), Bin::new("s".into(), "x".repeat(50).into())];
+    let bins = [
+        Bin::new("i".into(), 1.into()),
+        Bin::new("f".into(), 1.5.into()),
+        Bin::new("s".into(), "x".repeat(50).into()),
+    ];
 
     let started = Instant::now();
     for i in 0..ops as i64 {
@@ -67,7 +75,8 @@ async fn main() {
         report(workload, "64 in flight", ops, started);
     }
 
-    let batches = ops / 100;
+    // As bench/workloads.py: ops / 20 batches, long enough to measure.
+    let batches = ops / 20;
     // As aerospike_py runs a batch on a single-node cluster: in the caller's task, not spawned.
     let batch_policy = BatchPolicy {
         concurrency: Concurrency::Sequential,
