@@ -6,7 +6,8 @@ Starts ``python -m aerospike_py.devserver`` on a free port in its own process, t
 process at a time: this project's client (sync, a 64-thread pool, and async at 64 in flight),
 the published aerospike-py 0.14.4 (the same; its own venv under bench/.venv-published, since the
 import name is the same), the official C-based ``aerospike`` client (sync, and a 64-thread pool)
-and the Rust crate alone (bench/ceiling, the ceiling). It does so ``--rounds`` times and reports
+and the Rust crate alone (bench/ceiling, the ceiling), the clients taking turns group by group
+(sync rows, 64-thread rows, async rows). It does so ``--rounds`` times and reports
 each row's median and range, since a 2-core machine's round trip drifts from one minute to the
 next. Writes ``<out>.json`` (every round) and ``<out>.md``.
 """
@@ -28,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PUBLISHED_VENV = BENCH / ".venv-published"
 PUBLISHED = "aerospike-py==0.14.4"
+CLIENTS = ("ours", "published", "official", "rust-crate")
+GROUPS = ("sync", "threads", "async")
+"""bench/workloads.py's row groups, taken in turn by every client: the rows compared with each
+other run within seconds of each other, while this machine's speed drifts over minutes."""
 TIMEOUT = 900
 
 
@@ -102,7 +107,7 @@ def table(rows: list[dict[str, object]]) -> str:
         "| client | workload | mode | ops/s (median) | min | max |",
         "|---|---|---|---:|---:|---:|",
     ]
-    for key in dict.fromkeys([*rates, *errors]):
+    for key in sorted(dict.fromkeys([*rates, *errors]), key=lambda key: CLIENTS.index(key[0])):
         found = rates.get(key)
         if found:
             shown = f"{statistics.median(found):,.0f} | {min(found):,.0f} | {max(found):,.0f}"
@@ -130,9 +135,13 @@ def main() -> None:
     published = str(published_python(args.published_wheel))
     try:
         for round_number in range(1, args.rounds + 1):
-            found = rows_of("ours", [sys.executable, workloads, *common, "ours"])
-            found += rows_of("published", [published, workloads, *common, "published"])
-            found += rows_of("official", [sys.executable, workloads, *common, "official"])
+            found = []
+            for group in GROUPS:
+                each = [*common, "--group", group]
+                found += rows_of("ours", [sys.executable, workloads, *each, "ours"])
+                found += rows_of("published", [published, workloads, *each, "published"])
+                if group != "async":
+                    found += rows_of("official", [sys.executable, workloads, *each, "official"])
             found += rows_of("rust-crate", [ceiling, f"127.0.0.1:{port}", str(args.ops)])
             rows += [{**row, "round": round_number} for row in found]
     finally:

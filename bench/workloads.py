@@ -23,6 +23,8 @@ BATCH = 100
 OPS_PER_BATCH = 20
 """``--ops`` / this = batches per batch row: long enough (about half a second) to measure."""
 IN_FLIGHT = 64
+GROUPS = ("sync", "threads", "async")
+"""Rows that run in one process: each client's sync rows, its 64-thread rows, its async rows."""
 BINS = {"i": 1, "f": 1.5, "s": "x" * 50}
 DTYPE = np.dtype([("i", "i8"), ("f", "f8")])
 
@@ -134,22 +136,30 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--ops", type=int, default=20_000)
+    parser.add_argument("--group", choices=GROUPS, help="only these rows (default: all)")
     args = parser.parse_args()
+    groups = [args.group] if args.group else list(GROUPS)
     config = {"hosts": [(args.host, args.port)]}
     if args.client == "official":
         import aerospike
 
         client = aerospike.client(config).connect()
-        sync_rows("official", client, args.ops, None)
-        threaded_rows("official", client, args.ops)
+        if "sync" in groups:
+            sync_rows("official", client, args.ops, None)
+        if "threads" in groups:
+            threaded_rows("official", client, args.ops)
         client.close()
         return
     import aerospike_py
 
     client = aerospike_py.client(config).connect()
-    sync_rows(args.client, client, args.ops, lambda result: result.to_numpy(DTYPE))
-    threaded_rows(args.client, client, args.ops)
+    if "sync" in groups:
+        sync_rows(args.client, client, args.ops, lambda result: result.to_numpy(DTYPE))
+    if "threads" in groups:
+        threaded_rows(args.client, client, args.ops)
     client.close()
+    if "async" not in groups:
+        return
 
     async def run_async() -> None:
         async_client = aerospike_py.AsyncClient({**config, "max_concurrent_operations": IN_FLIGHT})
