@@ -16,6 +16,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import Depends, FastAPI, Request
 from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
@@ -242,13 +245,27 @@ async def test_install_keeps_user_state_and_is_idempotent(
 
 
 async def test_install_on_a_plain_starlette_app(aerospike_settings: AerospikeSettings) -> None:
-    app = Starlette()
-    install(app, aerospike_settings)
+    namespace = aerospike_settings.namespace
+
+    async def record(request: StarletteRequest) -> JSONResponse:
+        client = request.state.aerospike
+        found = await client.get((namespace, "it", request.path_params["name"]))
+        return JSONResponse(found.bins)
+
+    app = Starlette(routes=[Route("/records/{name}", record)])
+    install(app, aerospike_settings, record_errors=True)
+    name = unique()
+    with aerospike_py.client({"hosts": list(aerospike_settings.hosts)}).connect() as writer:
+        writer.put((namespace, "it", name), {"value": 5})
 
     async with serving(app) as http:
         live = await http.get("/health/live")
         ready = await http.get("/health/ready")
+        stored = await http.get(f"/records/{name}")
+        missing = await http.get(f"/records/{unique()}")
 
     assert (live.status_code, live.json()) == (200, {"status": "alive"})
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "clients": {"aerospike": "ok"}}
+    assert (stored.status_code, stored.json()) == (200, {"value": 5})
+    assert missing.status_code == 404
