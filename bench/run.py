@@ -31,8 +31,9 @@ PUBLISHED_VENV = BENCH / ".venv-published"
 PUBLISHED = "aerospike-py==0.14.4"
 CLIENTS = ("ours", "published", "official", "rust-crate")
 GROUPS = ("sync", "threads", "async")
-"""bench/workloads.py's row groups, taken in turn by every client: the rows compared with each
-other run within seconds of each other, while this machine's speed drifts over minutes."""
+"""The row groups of bench/workloads.py (sync, 64-thread, async rows), taken in turn by every
+client: rows compared with each other run seconds apart, while this machine's speed drifts
+over minutes."""
 TIMEOUT = 900
 
 

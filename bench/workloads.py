@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from run import GROUPS  # bench/run.py, beside this script: the groups it has every client run
 
 NS, SET = "test", "bench"
 KEYS = 1000
@@ -23,8 +24,6 @@ BATCH = 100
 OPS_PER_BATCH = 20
 """``--ops`` / this = batches per batch row: long enough (about half a second) to measure."""
 IN_FLIGHT = 64
-GROUPS = ("sync", "threads", "async")
-"""Rows that run in one process: each client's sync rows, its 64-thread rows, its async rows."""
 BINS = {"i": 1, "f": 1.5, "s": "x" * 50}
 DTYPE = np.dtype([("i", "i8"), ("f", "f8")])
 
