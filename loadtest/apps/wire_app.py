@@ -70,9 +70,13 @@ class WireBackend:
         connection = self.idle.pop() if self.idle else await asyncio.open_connection(*self.host)
         reader, writer = connection
         request = self.requests.get(profile_id)
-        writer.write(request or get_request(self.namespace, PROFILES, profile_id))
-        (size,) = HEADER.unpack(await reader.readexactly(HEADER.size))
-        reply = await reader.readexactly(size & 0xFFFF_FFFF_FFFF)
+        try:
+            writer.write(request or get_request(self.namespace, PROFILES, profile_id))
+            (size,) = HEADER.unpack(await reader.readexactly(HEADER.size))
+            reply = await reader.readexactly(size & 0xFFFF_FFFF_FFFF)
+        except BaseException:
+            writer.close()
+            raise
         if reply[RESULT_CODE_OFFSET] not in (RESULT_OK, RESULT_NOT_FOUND):
             raise RuntimeError(f"get {profile_id!r}: result code {reply[RESULT_CODE_OFFSET]}")
         self.idle.append(connection)
