@@ -1,11 +1,14 @@
 """The code examples of the docs run, so the docs cannot drift from the code.
 
-An example that defines ``app`` is also started and stopped (its lifespan connects to the
-server under test), since an app that only imports is not yet a working example.
+Examples connect where the docs say a local server listens (``("127.0.0.1", 3000)``), which
+here means the server under test. An example that defines ``app`` is also started and stopped
+(its lifespan connects to that server), since an app that only imports is not yet a working
+example.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -13,8 +16,11 @@ from pathlib import Path
 import pytest
 from asgi_lifespan import LifespanManager
 
+from aerospike_py import ClientConfig
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+LOCAL_SERVER = '("127.0.0.1", 3000)'
 
 
 def examples() -> list[tuple[str, str]]:
@@ -30,6 +36,14 @@ def examples() -> list[tuple[str, str]]:
 
 def test_the_docs_have_examples() -> None:
     assert len(examples()) >= 5
+
+
+def test_the_client_config_table_lists_every_key() -> None:
+    """Every key ``ClientConfig`` types (and the client accepts) has a row, and no other."""
+    table = (DOCS / "client.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    documented = {name for cell in rows for name in re.findall(r"`(\w+)`", cell)}
+    assert documented == set(ClientConfig.__annotations__)
 
 
 @pytest.mark.parametrize(("where", "code"), examples(), ids=[where for where, _ in examples()])
@@ -48,7 +62,9 @@ async def test_docs_example_runs(
     monkeypatch.chdir(tmp_path)
     try:
         namespace: dict[str, object] = {"__name__": "docs_example"}
-        exec(compile(code, where, "exec"), namespace)
+        local = code.replace(LOCAL_SERVER, repr(aerospike_hosts[0]))
+        # Off the loop: an example may block, or run its own loop with asyncio.run.
+        await asyncio.to_thread(exec, compile(local, where, "exec"), namespace)
         if "app" in namespace:
             async with LifespanManager(namespace["app"], startup_timeout=30):  # type: ignore[arg-type]
                 pass
