@@ -106,9 +106,31 @@ def test_commands_before_connect_raise_client_error() -> None:
             "zz",
         ),
         (lambda c: c.batch_read([("test", "demo", 1), "k"]), "key must be a tuple"),
+        (lambda c: c.put(("test", "demo", 1), {"b": "x\ud800"}), r"'x\\ud800' .*surrogate"),
+        (lambda c: c.put(("test", "demo", 1), {"\udc00": 1}), r"bin name '\\udc00'"),
+        (lambda c: c.get(("te\ud800st", "demo", 1)), "key namespace"),
+        (lambda c: c.get(("test", "demo", "\ud800")), "surrogate"),
     ],
 )
 def test_bad_arguments_name_the_value(call: Any, named: str) -> None:
     client = aerospike_py.Client({"hosts": HOSTS})
     with pytest.raises(InvalidArgError, match=named):
         call(client)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.put(("test", "demo", 1), list(range(100_000))),
+        lambda c: c.get(tuple(range(100_000))),
+        lambda c: c.put(("test", "demo", 1), {"b" * 100_000: 1}),
+        lambda c: c.put(("test", "demo", 1), {"b": 1}, policy={"ttl": "x" * 100_000}),
+    ],
+)
+def test_a_huge_bad_argument_makes_a_short_message(call: Any) -> None:
+    """The message shows the start of the value, not all of it (logs, memory)."""
+    client = aerospike_py.Client({"hosts": HOSTS})
+    with pytest.raises(InvalidArgError) as raised:
+        call(client)
+    assert len(str(raised.value)) < 300
+    assert "..." in str(raised.value)

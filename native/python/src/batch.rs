@@ -7,7 +7,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple, PyType};
 
 use crate::convert::{bins_to_py, ttl_seconds, value_to_py, Strings};
-use crate::errors::{invalid_arg, result_code_number, Failure};
+use crate::errors::{invalid_arg, result_code_number, utf8, Brief, Failure};
 use crate::reply::batch_records_to_py;
 
 /// Result code of a key the server did not answer for (the crate leaves it unset).
@@ -121,7 +121,10 @@ fn layout(py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<(Vec<Field>, usi
     let not_structured = || {
         invalid_arg(
             py,
-            format!("to_numpy needs a structured numpy dtype with named fields, got {dtype:.120}"),
+            format!(
+                "to_numpy needs a structured numpy dtype with named fields, got {dtype:.120}",
+                dtype = Brief(dtype)
+            ),
         )
     };
     let names = dtype.getattr("names").map_err(|_| not_structured())?;
@@ -136,7 +139,7 @@ fn layout(py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<(Vec<Field>, usi
         .map_err(|_| not_structured())?
         .iter()
     {
-        let name = name.cast::<PyString>()?.to_str()?.to_owned();
+        let name = utf8(name.cast::<PyString>()?, "dtype field name")?.to_owned();
         let entry = all_fields.get_item(&name)?;
         let field_type = entry.get_item(0)?;
         let offset: usize = entry.get_item(1)?.extract()?;

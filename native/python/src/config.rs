@@ -4,7 +4,7 @@ use aerospike::{AuthMode, ClientPolicy, Host};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 use crate::fields::{for_each_entry, Entry};
 use crate::policy::{self, Defaults};
 use crate::runtime::validate_workers;
@@ -187,7 +187,7 @@ fn hosts(entry: &Entry<'_, '_>) -> PyResult<Vec<Host>> {
     let wrong = |item: &Bound<'_, PyAny>| {
         invalid_arg(
             py,
-            format!("config key \"hosts\" must list (host, port) tuples or \"host:port\" strings, got {item:.80}"),
+            format!("config key \"hosts\" must list (host, port) tuples or \"host:port\" strings, got {item:.80}", item = Brief(item)),
         )
     };
     if entry.value.is_instance_of::<PyString>() {
@@ -197,7 +197,7 @@ fn hosts(entry: &Entry<'_, '_>) -> PyResult<Vec<Host>> {
     iter.map(|item| {
         let item = item?;
         if let Ok(text) = item.cast::<PyString>() {
-            let text = text.to_str()?;
+            let text = utf8(text, "config key \"hosts\" entry")?;
             return match text.rsplit_once(':') {
                 Some((host, port)) => {
                     let port = port.parse::<u16>().map_err(|_| wrong(&item))?;

@@ -10,7 +10,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
 
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 
 /// The longest bin name the server accepts, in bytes.
 const MAX_BIN_NAME_BYTES: usize = 15;
@@ -32,7 +32,7 @@ pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if let Ok(number) = value.cast::<PyFloat>() {
         Ok(Value::Float(FloatValue::from(number.value())))
     } else if let Ok(text) = value.cast::<PyString>() {
-        Ok(Value::String(text.to_str()?.to_owned()))
+        Ok(Value::String(utf8(text, "string")?.to_owned()))
     } else if let Ok(bytes) = value.cast::<PyBytes>() {
         Ok(Value::Blob(bytes.as_bytes().to_vec()))
     } else if let Ok(bytes) = value.cast::<PyByteArray>() {
@@ -58,7 +58,7 @@ pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
         let type_name = value.get_type().name()?;
         Err(invalid_arg(
             py,
-            format!("unsupported value type {type_name} ({value:.80}): use None, bool, int, float, str, bytes, list or dict"),
+            format!("unsupported value type {type_name} ({value:.80}): use None, bool, int, float, str, bytes, list or dict", value = Brief(value)),
         ))
     }
 }
@@ -101,7 +101,10 @@ fn map_key_from_py(key: &Bound<'_, PyAny>) -> PyResult<Value> {
         value @ (Value::Nil | Value::Int(_) | Value::String(_) | Value::Blob(_)) => Ok(value),
         _ => Err(invalid_arg(
             key.py(),
-            format!("map key {key:.80} is not supported: map keys must be int, str or bytes"),
+            format!(
+                "map key {key:.80} is not supported: map keys must be int, str or bytes",
+                key = Brief(key)
+            ),
         )),
     }
 }
@@ -124,15 +127,16 @@ pub fn bin_name(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<String> {
     let Ok(text) = name.cast::<PyString>() else {
         return Err(invalid_arg(
             py,
-            format!("bin name must be a str, got {name:.80}"),
+            format!("bin name must be a str, got {name:.80}", name = Brief(name)),
         ));
     };
-    let text = text.to_str()?;
+    let text = utf8(text, "bin name")?;
     if text.len() > MAX_BIN_NAME_BYTES {
         return Err(invalid_arg(
             py,
             format!(
-                "bin name {text:?} is {} bytes; Aerospike allows at most {MAX_BIN_NAME_BYTES}",
+                "bin name {:.80} is {} bytes; Aerospike allows at most {MAX_BIN_NAME_BYTES}",
+                Brief(&name.repr()?),
                 text.len()
             ),
         ));
@@ -144,7 +148,10 @@ pub fn bins_from_py(py: Python<'_>, bins: &Bound<'_, PyAny>) -> PyResult<Vec<Bin
     let Ok(dict) = bins.cast::<PyDict>() else {
         return Err(invalid_arg(
             py,
-            format!("bins must be a dict of bin name to value, got {bins:.80}"),
+            format!(
+                "bins must be a dict of bin name to value, got {bins:.80}",
+                bins = Brief(bins)
+            ),
         ));
     };
     dict.iter()
@@ -156,13 +163,19 @@ pub fn bin_names(py: Python<'_>, names: &Bound<'_, PyAny>) -> PyResult<Vec<Strin
     if names.is_instance_of::<PyString>() {
         return Err(invalid_arg(
             py,
-            format!("bins must be a list of bin names, got {names:.80}"),
+            format!(
+                "bins must be a list of bin names, got {names:.80}",
+                names = Brief(names)
+            ),
         ));
     }
     let Ok(iter) = names.try_iter() else {
         return Err(invalid_arg(
             py,
-            format!("bins must be a list of bin names, got {names:.80}"),
+            format!(
+                "bins must be a list of bin names, got {names:.80}",
+                names = Brief(names)
+            ),
         ));
     };
     iter.map(|name| bin_name(py, &name?)).collect()
@@ -173,7 +186,7 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     let malformed = || {
         invalid_arg(
             py,
-            format!("key must be a tuple (namespace, set, user_key) or (namespace, set, user_key, digest), got {key:.120}"),
+            format!("key must be a tuple (namespace, set, user_key) or (namespace, set, user_key, digest), got {key:.120}", key = Brief(key)),
         )
     };
     let tuple = key.cast::<PyTuple>().map_err(|_| malformed())?;
@@ -186,15 +199,21 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
         .map_err(|_| {
             invalid_arg(
                 py,
-                format!("key namespace must be a str, got {namespace:.80}"),
+                format!(
+                    "key namespace must be a str, got {namespace:.80}",
+                    namespace = Brief(&namespace)
+                ),
             )
-        })?
-        .to_str()?
+        })
+        .and_then(|text| utf8(text, "key namespace"))?
         .to_owned();
     if namespace.is_empty() {
         return Err(invalid_arg(
             py,
-            format!("key namespace must not be empty in {key:.120}"),
+            format!(
+                "key namespace must not be empty in {key:.120}",
+                key = Brief(key)
+            ),
         ));
     }
     let set = tuple.get_item(1)?;
@@ -202,8 +221,16 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
         String::new()
     } else {
         set.cast::<PyString>()
-            .map_err(|_| invalid_arg(py, format!("key set must be a str or None, got {set:.80}")))?
-            .to_str()?
+            .map_err(|_| {
+                invalid_arg(
+                    py,
+                    format!(
+                        "key set must be a str or None, got {set:.80}",
+                        set = Brief(&set)
+                    ),
+                )
+            })
+            .and_then(|text| utf8(text, "key set"))?
             .to_owned()
     };
     let user_key = tuple.get_item(2)?;
@@ -219,7 +246,13 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
             .ok()
             .and_then(|bytes| bytes.as_bytes().try_into().ok())
             .ok_or_else(|| {
-                invalid_arg(py, format!("key digest must be 20 bytes, got {digest:.80}"))
+                invalid_arg(
+                    py,
+                    format!(
+                        "key digest must be 20 bytes, got {digest:.80}",
+                        digest = Brief(&digest)
+                    ),
+                )
             })?;
         return Key::key_with_digest::<String>(namespace, Some(set), user_key, digest)
             .map_err(|e| invalid_arg(py, e.to_string()));
@@ -227,7 +260,10 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     let Some(user_key) = user_key else {
         return Err(invalid_arg(
             py,
-            format!("key {key:.120} has no user key and no digest"),
+            format!(
+                "key {key:.120} has no user key and no digest",
+                key = Brief(key)
+            ),
         ));
     };
     Key::new(namespace, set, user_key).map_err(|e| invalid_arg(py, e.to_string()))
@@ -242,7 +278,10 @@ fn user_key_from_py(py: Python<'_>, user_key: &Bound<'_, PyAny>) -> PyResult<Val
     {
         return Err(invalid_arg(
             py,
-            format!("user key must be an int, str or bytes, got {user_key:.80}"),
+            format!(
+                "user key must be an int, str or bytes, got {user_key:.80}",
+                user_key = Brief(user_key)
+            ),
         ));
     }
     value_from_py(user_key)
@@ -252,7 +291,10 @@ pub fn keys_from_py(py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<Key
     let Ok(iter) = keys.try_iter() else {
         return Err(invalid_arg(
             py,
-            format!("keys must be a list of key tuples, got {keys:.80}"),
+            format!(
+                "keys must be a list of key tuples, got {keys:.80}",
+                keys = Brief(keys)
+            ),
         ));
     };
     iter.map(|key| key_from_py(py, &key?)).collect()

@@ -13,7 +13,7 @@ use pyo3::types::PyString;
 
 use crate::config::{self, Config};
 use crate::convert::{bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, value_from_py};
-use crate::errors::{client_error, invalid_arg, Failure};
+use crate::errors::{client_error, invalid_arg, utf8, Brief, Failure};
 use crate::gate::Gate;
 use crate::index::{self, Wanted};
 use crate::operations::operations_from_py;
@@ -301,7 +301,12 @@ impl Core {
         if !valid {
             return Err(invalid_arg(
                 py,
-                format!("{} needs {}, got {val:.80}", kind.name(), kind.expects()),
+                format!(
+                    "{} needs {}, got {val:.80}",
+                    kind.name(),
+                    kind.expects(),
+                    val = Brief(val)
+                ),
             ));
         }
         let bins = [Bin::new(bin_name(py, bin)?, value)];
@@ -403,7 +408,7 @@ impl Core {
     ) -> PyResult<Job> {
         let parsed = policy::batch_write(&self.config.defaults, policy)?;
         let wrong = |item: &Bound<'_, PyAny>| {
-            invalid_arg(py, format!("batch_write records must be (key, bins) or (key, bins, meta) tuples, got {item:.120}"))
+            invalid_arg(py, format!("batch_write records must be (key, bins) or (key, bins, meta) tuples, got {item:.120}", item = Brief(item)))
         };
         let mut operations = Vec::new();
         for item in records.try_iter().map_err(|_| wrong(records))? {
@@ -687,7 +692,7 @@ fn read_bins_in_order(list: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         };
         if let Some(bin) = dict.get_item("bin")? {
             if let Ok(name) = bin.cast::<PyString>() {
-                let name = name.to_str()?.to_owned();
+                let name = utf8(name, "bin name")?.to_owned();
                 if !order.contains(&name) {
                     order.push(name);
                 }

@@ -1,11 +1,12 @@
 //! Every failure of the native core, and its mapping onto `aerospike_py.exceptions`.
 
 use std::any::Any;
+use std::fmt;
 
 use aerospike::ResultCode;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyModule;
+use pyo3::types::{PyModule, PyString};
 
 /// Client-side result codes, as the C client numbers them.
 const CODE_CLIENT: i32 = -1;
@@ -141,6 +142,38 @@ fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAn
 /// An `InvalidArgError` raised directly from argument conversion (the GIL is held there).
 pub fn invalid_arg(py: Python<'_>, message: impl Into<String>) -> PyErr {
     Failure::InvalidArg(message.into()).into_pyerr(py)
+}
+
+/// A Python object in an error message: its `str()`, cut at the format's precision (`{:.80}`).
+/// `Bound`'s own `Display` ignores precision, so a huge argument would make a huge message.
+pub struct Brief<'a, 'py, T>(pub &'a Bound<'py, T>);
+
+impl<T> fmt::Display for Brief<'_, '_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.as_any().to_string();
+        match (
+            f.precision(),
+            text.char_indices().nth(f.precision().unwrap_or(usize::MAX)),
+        ) {
+            (Some(_), Some((cut, _))) => write!(f, "{}...", &text[..cut]),
+            _ => f.write_str(&text),
+        }
+    }
+}
+
+/// The UTF-8 text of a Python str, or an `InvalidArgError` naming it when it cannot have any
+/// (a lone surrogate such as `"\ud800"`).
+pub fn utf8<'a>(text: &'a Bound<'_, PyString>, what: &str) -> PyResult<&'a str> {
+    text.to_str().map_err(|_| {
+        let shown = text.repr().map(|r| format!("{:.80}", Brief(&r)));
+        invalid_arg(
+            text.py(),
+            format!(
+                "{what} {} is not valid UTF-8: it holds a lone surrogate",
+                shown.unwrap_or_default()
+            ),
+        )
+    })
 }
 
 /// A `ClientError` raised directly (wrong state, wrong process).

@@ -6,22 +6,25 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::convert::value_from_py;
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 
 pub fn compile(node: &Bound<'_, PyAny>) -> PyResult<Expression> {
     let py = node.py();
     let not_expr = || {
         invalid_arg(
             py,
-            format!("expected an aerospike_py.exp expression, got {node:.80}"),
+            format!(
+                "expected an aerospike_py.exp expression, got {node:.80}",
+                node = Brief(node)
+            ),
         )
     };
     let dict = node.cast::<PyDict>().map_err(|_| not_expr())?;
     let name = dict.get_item("expr")?.ok_or_else(not_expr)?;
     let name = name
         .cast::<PyString>()
-        .map_err(|_| not_expr())?
-        .to_str()?
+        .map_err(|_| not_expr())
+        .and_then(|text| utf8(text, "expression node"))?
         .to_owned();
     let args = match dict.get_item("args")? {
         Some(args) => args.cast_into::<PyList>().map_err(|_| not_expr())?,
@@ -153,7 +156,8 @@ impl<'py> Args<'_, 'py> {
             self.args.py(),
             format!(
                 "argument {index} of exp.{} must be {expected}, got {:.80}",
-                self.name, self.args
+                self.name,
+                Brief(self.args)
             ),
         )
     }

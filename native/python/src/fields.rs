@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 
 /// Where an entry comes from, for messages: "config", "policy", "meta", ...
 #[derive(Clone, Copy)]
@@ -19,7 +19,9 @@ impl Entry<'_, '_> {
             self.value.py(),
             format!(
                 "{} key {:?} must be {expected}, got {:.80}",
-                self.context, self.key, self.value
+                self.context,
+                self.key,
+                Brief(self.value)
             ),
         )
     }
@@ -60,8 +62,8 @@ impl Entry<'_, '_> {
     pub fn string(&self) -> PyResult<String> {
         self.value
             .cast::<PyString>()
-            .map_err(|_| self.wrong("a str"))?
-            .to_str()
+            .map_err(|_| self.wrong("a str"))
+            .and_then(|text| utf8(text, &format!("{} key {:?}", self.context, self.key)))
             .map(str::to_owned)
     }
 
@@ -72,7 +74,7 @@ impl Entry<'_, '_> {
                 "unknown {} key {:?} (value {:.80}); known keys: {}",
                 self.context,
                 self.key,
-                self.value,
+                Brief(self.value),
                 known.join(", ")
             ),
         )
@@ -89,14 +91,28 @@ pub fn for_each_entry<'py>(
         return Ok(());
     };
     let py = dict.py();
-    let dict = dict
-        .cast::<PyDict>()
-        .map_err(|_| invalid_arg(py, format!("{context} must be a dict, got {dict:.80}")))?;
+    let dict = dict.cast::<PyDict>().map_err(|_| {
+        invalid_arg(
+            py,
+            format!(
+                "{context} must be a dict, got {dict:.80}",
+                dict = Brief(dict)
+            ),
+        )
+    })?;
     for (key, value) in dict.iter() {
         let key = key
             .cast::<PyString>()
-            .map_err(|_| invalid_arg(py, format!("{context} keys must be str, got {key:.80}")))?
-            .to_str()?
+            .map_err(|_| {
+                invalid_arg(
+                    py,
+                    format!(
+                        "{context} keys must be str, got {key:.80}",
+                        key = Brief(&key)
+                    ),
+                )
+            })
+            .and_then(|text| utf8(text, &format!("{context} key")))?
             .to_owned();
         apply(Entry {
             context,

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
 use crate::convert::{bin_name, value_from_py};
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 use crate::fields::{for_each_entry, Entry};
 
 pub const OPERATOR_READ: i64 = 1;
@@ -44,13 +44,19 @@ pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<V
     if list.is_instance_of::<PyDict>() || list.is_instance_of::<PyString>() {
         return Err(invalid_arg(
             py,
-            format!("operations must be a list of operation dicts, got {list:.80}"),
+            format!(
+                "operations must be a list of operation dicts, got {list:.80}",
+                list = Brief(list)
+            ),
         ));
     }
     let Ok(iter) = list.try_iter() else {
         return Err(invalid_arg(
             py,
-            format!("operations must be a list of operation dicts, got {list:.80}"),
+            format!(
+                "operations must be a list of operation dicts, got {list:.80}",
+                list = Brief(list)
+            ),
         ));
     };
     iter.map(|op| operation_from_py(py, &op?)).collect()
@@ -68,7 +74,7 @@ impl<'py> OpDict<'_, 'py> {
     fn missing(&self, key: &str) -> PyErr {
         invalid_arg(
             self.py(),
-            format!("operation {:.120} needs {key:?}", self.dict),
+            format!("operation {:.120} needs {key:?}", Brief(self.dict)),
         )
     }
 
@@ -96,7 +102,10 @@ impl<'py> OpDict<'_, 'py> {
             Value::List(items) => Ok(items),
             _ => Err(invalid_arg(
                 self.py(),
-                format!("{key:?} of operation {:.120} must be a list", self.dict),
+                format!(
+                    "{key:?} of operation {:.120} must be a list",
+                    Brief(self.dict)
+                ),
             )),
         }
     }
@@ -106,7 +115,10 @@ impl<'py> OpDict<'_, 'py> {
         if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
             return Err(invalid_arg(
                 self.py(),
-                format!("{key:?} of operation {:.120} must be an int", self.dict),
+                format!(
+                    "{key:?} of operation {:.120} must be an int",
+                    Brief(self.dict)
+                ),
             ));
         }
         value.extract::<i64>().map_err(|_| self.missing(key))
@@ -187,13 +199,16 @@ fn map_order(entry: &Entry<'_, '_>) -> PyResult<MapOrder> {
 }
 
 pub fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
-    let dict = op
-        .cast::<PyDict>()
-        .map_err(|_| invalid_arg(py, format!("an operation must be a dict, got {op:.80}")))?;
+    let dict = op.cast::<PyDict>().map_err(|_| {
+        invalid_arg(
+            py,
+            format!("an operation must be a dict, got {op:.80}", op = Brief(op)),
+        )
+    })?;
     let d = OpDict { dict };
     let code = d.required("op")?;
     if let Ok(name) = code.cast::<PyString>() {
-        return cdt_operation(&d, name.to_str()?);
+        return cdt_operation(&d, utf8(name, "operation code")?);
     }
     let code = code.extract::<i64>().map_err(|_| d.missing("op"))?;
     Ok(match code {
@@ -210,7 +225,10 @@ pub fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Oper
         other => {
             return Err(invalid_arg(
                 py,
-                format!("unknown operation code {other} in {dict:.120}"),
+                format!(
+                    "unknown operation code {other} in {dict:.120}",
+                    dict = Brief(dict)
+                ),
             ))
         }
     })
@@ -223,7 +241,7 @@ fn numeric(d: &OpDict<'_, '_>) -> PyResult<Value> {
             d.py(),
             format!(
                 "increment needs an int or float \"val\", got {:.120}",
-                d.dict
+                Brief(d.dict)
             ),
         )),
     }

@@ -13,7 +13,7 @@ use pyo3::types::{PyString, PyTuple};
 use crate::client::shield;
 use crate::convert::{bin_name, value_from_py};
 use crate::core::{Core, Job};
-use crate::errors::invalid_arg;
+use crate::errors::{invalid_arg, utf8, Brief};
 use crate::policy;
 use crate::reply::Reply;
 use crate::stream::{Feed, RecordFeed};
@@ -101,7 +101,7 @@ impl Spec {
 /// `("equals", bin, value)` or `("between", bin, low, high)`, as `aerospike_py.predicates` builds.
 fn filter_from_py(py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<Filter> {
     let wrong = || {
-        invalid_arg(py, format!("unsupported predicate {predicate:.120}: use aerospike_py.predicates.equals or between"))
+        invalid_arg(py, format!("unsupported predicate {predicate:.120}: use aerospike_py.predicates.equals or between", predicate = Brief(predicate)))
     };
     let tuple = predicate.cast::<PyTuple>().map_err(|_| wrong())?;
     if tuple.len() < 3 {
@@ -110,8 +110,8 @@ fn filter_from_py(py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<Filt
     let kind = tuple.get_item(0)?;
     let kind = kind
         .cast::<PyString>()
-        .map_err(|_| wrong())?
-        .to_str()?
+        .map_err(|_| wrong())
+        .and_then(|text| utf8(text, "predicate kind"))?
         .to_owned();
     let bin = bin_name(py, &tuple.get_item(1)?)?;
     match (kind.as_str(), tuple.len()) {
@@ -138,7 +138,8 @@ fn partition_filter(py: Python<'_>, filter: &Bound<'_, PyAny>) -> PyResult<Parti
         invalid_arg(
             py,
             format!(
-                "partition_filter must come from aerospike_py.partition_filter_*, got {filter:.80}"
+                "partition_filter must come from aerospike_py.partition_filter_*, got {filter:.80}",
+                filter = Brief(filter)
             ),
         )
     };
