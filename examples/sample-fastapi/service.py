@@ -16,18 +16,35 @@ import time
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Response, status
-from models import FEATURES, MAX_BATCH, PROFILES, Profile, ProfileChanges, StoredProfile
+from models import (
+    FEATURES,
+    MAX_BATCH,
+    MAX_TTL,
+    PROFILES,
+    Problem,
+    Profile,
+    ProfileChanges,
+    StoredProfile,
+)
 
 import aerospike_py
 from aerospike_py import exp
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+
+OVERLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"model": Problem, "description": "Overloaded or unavailable; see Retry-After"},
+    504: {"model": Problem, "description": "The database did not answer in time"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+ETAG = r'^"?[0-9]{1,9}"?$'
+"""A generation as the ETag of a read sends it, quoted or not."""
 
 
 def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
     """The app; settings default to the ``AEROSPIKE_*`` environment."""
     settings = settings if settings is not None else AerospikeSettings.from_env()
     namespace = settings.namespace
-    app = FastAPI(title="profiles", version="1.0")
+    app = FastAPI(title="profiles", version="1.0", responses=OVERLOAD_RESPONSES)
     install(app, settings, record_errors=True)
 
     def key(profile_id: str) -> tuple[str, str, str]:
@@ -38,13 +55,13 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         profile_id: str,
         profile: Profile,
         client: AerospikeClient,
-        ttl: Annotated[int | None, Query(ge=1, description="Seconds to live")] = None,
+        ttl: Annotated[int | None, Query(ge=1, le=MAX_TTL, description="Seconds to live")] = None,
     ) -> dict[str, str]:
         meta = {"ttl": ttl if ttl is not None else aerospike_py.TTL_NEVER_EXPIRE}
         await client.put(key(profile_id), profile.model_dump(), meta=meta)
         return {"id": profile_id}
 
-    @app.get("/profiles/{profile_id}")
+    @app.get("/profiles/{profile_id}", responses=NOT_FOUND)
     async def get_profile(
         profile_id: str, client: AerospikeClient, response: Response
     ) -> StoredProfile:
@@ -53,12 +70,15 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         response.headers["ETag"] = f'"{generation}"'
         return StoredProfile(id=profile_id, generation=generation, ttl=ttl, **(record.bins or {}))
 
-    @app.patch("/profiles/{profile_id}")
+    @app.patch(
+        "/profiles/{profile_id}",
+        responses={**NOT_FOUND, 409: {"model": Problem, "description": "Changed since read"}},
+    )
     async def update_profile(
         profile_id: str,
         changes: ProfileChanges,
         client: AerospikeClient,
-        if_match: Annotated[str, Header(description="The generation read, as ETag")],
+        if_match: Annotated[str, Header(pattern=ETAG, description="The ETag of the read")],
     ) -> dict[str, Any]:
         generation = int(if_match.strip('"'))
         await client.put(
@@ -69,7 +89,9 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         )
         return {"id": profile_id, "generation": generation + 1}
 
-    @app.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @app.delete(
+        "/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND
+    )
     async def delete_profile(profile_id: str, client: AerospikeClient) -> None:
         await client.remove(key(profile_id))
 

@@ -159,6 +159,23 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
         assert http.get("/health/live").json() == {"status": "alive"}
 
 
+def test_bad_requests_are_answered_422_never_500(service: Gunicorn) -> None:
+    """Input the database would refuse is refused by the app first, with a reason."""
+    person = uuid.uuid4().hex
+    with httpx.Client(base_url=service.url, timeout=10) as http:
+        assert http.put(f"/profiles/{person}", json=PROFILE).status_code == 201
+        bad_requests = [
+            http.patch(f"/profiles/{person}", json={"age": 1}, headers={"If-Match": ""}),
+            http.patch(f"/profiles/{person}", json={"age": 1}, headers={"If-Match": "W/x"}),
+            http.patch(f"/profiles/{person}", json={}, headers={"If-Match": '"1"'}),
+            http.put(f"/profiles/{person}", json=PROFILE, params={"ttl": 2**40}),
+            http.put(f"/profiles/{person}", json={**PROFILE, "score": 2**64}),
+            http.put(f"/profiles/{person}", json={**PROFILE, "rating": False}),
+        ]
+        assert [response.status_code for response in bad_requests] == [422] * len(bad_requests)
+        assert http.get(f"/profiles/{person}").json()["generation"] == 1
+
+
 def test_features_batch_read_into_numpy(service: Gunicorn) -> None:
     ada, bob = uuid.uuid4().hex, uuid.uuid4().hex
     with httpx.Client(base_url=service.url, timeout=10) as http:
