@@ -9,6 +9,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py import InvalidArgError
+from aerospike_py.list_operations import list_append_items, list_insert_items
 
 HOSTS = [("127.0.0.1", 3000)]
 
@@ -101,6 +102,14 @@ def test_commands_before_connect_raise_client_error() -> None:
         (lambda c: c.increment(("test", "demo", 1), "n", "1"), "increment"),
         (lambda c: c.operate(("test", "demo", 1), [{"op": 99, "bin": "b"}]), "99"),
         (lambda c: c.operate(("test", "demo", 1), [{"op": "list_nope", "bin": "b"}]), "list_nope"),
+        (lambda c: c.operate(("test", "demo", 1), [list_append_items("l", [])]), "not be empty"),
+        (lambda c: c.operate(("test", "demo", 1), [list_insert_items("l", 0, [])]), "not be empty"),
+        (
+            lambda c: c.operate(
+                ("test", "demo", 1), [{"op": "list_set", "bin": "l", "index": 0, "val": None}]
+            ),
+            "not be None",
+        ),
         (
             lambda c: c.get(("test", "demo", 1), policy={"filter_expression": {"expr": "zz"}}),
             "zz",

@@ -110,6 +110,35 @@ impl<'py> OpDict<'_, 'py> {
         }
     }
 
+    /// A `value` that must not be None (the crate panics on a nil item).
+    fn non_nil(&self, key: &str) -> PyResult<Value> {
+        match self.value(key)? {
+            Value::Nil => Err(invalid_arg(
+                self.py(),
+                format!(
+                    "{key:?} of operation {:.120} must not be None",
+                    Brief(self.dict)
+                ),
+            )),
+            value => Ok(value),
+        }
+    }
+
+    /// `values` that must hold at least one item (the crate panics on an empty list).
+    fn items(&self, key: &str) -> PyResult<Vec<Value>> {
+        let items = self.values(key)?;
+        if items.is_empty() {
+            return Err(invalid_arg(
+                self.py(),
+                format!(
+                    "{key:?} of operation {:.120} must not be empty",
+                    Brief(self.dict)
+                ),
+            ));
+        }
+        Ok(items)
+    }
+
     fn int(&self, key: &str) -> PyResult<i64> {
         let value = self.required(key)?;
         if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
@@ -252,16 +281,16 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str) -> PyResult<Operation> {
     let b = bin.as_str();
     Ok(match name {
         "list_append" => lists::append(&d.list_policy()?, b, d.value("val")?),
-        "list_append_items" => lists::append_items(&d.list_policy()?, b, d.values("values")?),
+        "list_append_items" => lists::append_items(&d.list_policy()?, b, d.items("values")?),
         "list_insert" => lists::insert(&d.list_policy()?, b, d.int("index")?, d.value("val")?),
         "list_insert_items" => {
-            lists::insert_items(&d.list_policy()?, b, d.int("index")?, d.values("values")?)
+            lists::insert_items(&d.list_policy()?, b, d.int("index")?, d.items("values")?)
         }
         "list_pop" => lists::pop(b, d.int("index")?),
         "list_pop_range" => lists::pop_range(b, d.int("index")?, d.int("count")?),
         "list_remove" => lists::remove(b, d.int("index")?),
         "list_remove_range" => lists::remove_range(b, d.int("index")?, d.int("count")?),
-        "list_set" => lists::set(b, d.int("index")?, d.value("val")?),
+        "list_set" => lists::set(b, d.int("index")?, d.non_nil("val")?),
         "list_trim" => lists::trim(b, d.int("index")?, d.int("count")?),
         "list_clear" => lists::clear(b),
         "list_size" => lists::size(b),
