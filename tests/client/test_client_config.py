@@ -3,6 +3,7 @@
 These run without a server: arguments are checked before anything is sent.
 """
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -75,6 +76,25 @@ def test_nothing_starts_at_import_or_construction() -> None:
     aerospike_py.Client({"hosts": HOSTS})
     aerospike_py.AsyncClient({"hosts": HOSTS})
     assert aerospike_py.runtime_workers() is None or aerospike_py.runtime_workers() >= 1
+
+
+def test_async_methods_called_outside_an_event_loop_say_what_to_use(
+    aerospike_hosts: list[tuple[str, int]],
+) -> None:
+    with pytest.raises(RuntimeError, match=r"while an event loop runs.*aerospike_py.Client"):
+        aerospike_py.AsyncClient({"hosts": aerospike_hosts}).connect()
+
+    async def connected() -> aerospike_py.AsyncClient:
+        return await aerospike_py.AsyncClient({"hosts": aerospike_hosts}).connect()
+
+    client = asyncio.run(connected())
+    with pytest.raises(RuntimeError, match="while an event loop runs"):
+        client.get(("test", "demo", 1))
+
+    async def close() -> None:
+        await client.close()
+
+    asyncio.run(close())
 
 
 def test_commands_before_connect_raise_client_error() -> None:

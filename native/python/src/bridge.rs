@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use futures::FutureExt;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -170,14 +171,24 @@ pub enum Start {
     OnRuntime,
 }
 
+/// The running asyncio loop; without one, a RuntimeError that says what to do instead.
+pub fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let get_running_loop = GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?;
+    get_running_loop.call0().map_err(|_| {
+        PyRuntimeError::new_err(
+            "AsyncClient methods return asyncio futures, so they must be called while an event \
+             loop runs (from a coroutine); blocking code uses aerospike_py.Client",
+        )
+    })
+}
+
 pub fn spawn<'py>(
     py: Python<'py>,
     runtime: &ProcessRuntime,
     start: Start,
     future: impl Future<Output = Outcome> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let get_running_loop = GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?;
-    let event_loop = get_running_loop.call0()?;
+    let event_loop = running_loop(py)?;
     let inbox = inbox_of(&event_loop)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
     let future_ref = py_future.clone().unbind();

@@ -325,8 +325,7 @@ commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
 
 /// An already finished asyncio future holding `value`.
 fn completed(py: Python<'_>, value: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
-    let future = event_loop.call_method0("create_future")?;
+    let future = bridge::running_loop(py)?.call_method0("create_future")?;
     future.call_method1("set_result", (value,))?;
     Ok(future)
 }
