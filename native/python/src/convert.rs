@@ -123,14 +123,19 @@ fn map_key_to_py<'py>(py: Python<'py>, key: &Value) -> PyResult<Bound<'py, PyAny
     }
 }
 
+/// The text of a str argument, or an InvalidArgError naming `what` it should have been.
+fn text_of<'a>(value: &'a Bound<'_, PyAny>, what: &str, expected: &str) -> PyResult<&'a str> {
+    let text = value.cast::<PyString>().map_err(|_| {
+        invalid_arg(
+            value.py(),
+            format!("{what} must be {expected}, got {:.80}", Brief(value)),
+        )
+    })?;
+    utf8(text, what)
+}
+
 pub fn bin_name(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<String> {
-    let Ok(text) = name.cast::<PyString>() else {
-        return Err(invalid_arg(
-            py,
-            format!("bin name must be a str, got {name:.80}", name = Brief(name)),
-        ));
-    };
-    let text = utf8(text, "bin name")?;
+    let text = text_of(name, "bin name", "a str")?;
     if text.len() > MAX_BIN_NAME_BYTES {
         return Err(invalid_arg(
             py,
@@ -193,20 +198,7 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     if !(3..=4).contains(&tuple.len()) {
         return Err(malformed());
     }
-    let namespace = tuple.get_item(0)?;
-    let namespace = namespace
-        .cast::<PyString>()
-        .map_err(|_| {
-            invalid_arg(
-                py,
-                format!(
-                    "key namespace must be a str, got {namespace:.80}",
-                    namespace = Brief(&namespace)
-                ),
-            )
-        })
-        .and_then(|text| utf8(text, "key namespace"))?
-        .to_owned();
+    let namespace = text_of(&tuple.get_item(0)?, "key namespace", "a str")?.to_owned();
     if namespace.is_empty() {
         return Err(invalid_arg(
             py,
@@ -220,18 +212,7 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     let set = if set.is_none() {
         String::new()
     } else {
-        set.cast::<PyString>()
-            .map_err(|_| {
-                invalid_arg(
-                    py,
-                    format!(
-                        "key set must be a str or None, got {set:.80}",
-                        set = Brief(&set)
-                    ),
-                )
-            })
-            .and_then(|text| utf8(text, "key set"))?
-            .to_owned()
+        text_of(&set, "key set", "a str or None")?.to_owned()
     };
     let user_key = tuple.get_item(2)?;
     let user_key = if user_key.is_none() {
