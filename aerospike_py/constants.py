@@ -69,6 +69,7 @@ MAP_RETURN_COUNT: Final = 5
 MAP_RETURN_KEY: Final = 6
 MAP_RETURN_VALUE: Final = 7
 MAP_RETURN_KEY_VALUE: Final = 8
+"""The selected entries as a list of ``(key, value)`` tuples, in the selection's order."""
 MAP_RETURN_EXISTS: Final = 13
 
 MAP_UNORDERED: Final = 0

@@ -63,6 +63,19 @@ def test_map_operations(client: aerospike_py.Client, set_name: str) -> None:
     assert client.get(key).bins == {"m": {"a": 11, "b": 2}}
 
 
+def test_key_value_results_are_pairs_in_the_selections_order(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    """As aerospike-py returns them: by rank, a dict would hide that the order is the result."""
+    key = (NS, set_name, "pairs")
+    client.put(key, {"m": {"a": 30, "b": 10, "c": 20}})
+    by_rank = mo.map_get_by_rank_range("m", 0, aerospike_py.MAP_RETURN_KEY_VALUE, 2)
+    assert client.operate(key, [by_rank]).bins == {"m": [("b", 10), ("c", 20)]}
+    by_key = mo.map_get_by_key_range("m", "a", "c", aerospike_py.MAP_RETURN_KEY_VALUE)
+    assert client.operate(key, [by_key]).bins == {"m": [("a", 30), ("b", 10)]}
+    assert client.get(key).bins == {"m": {"a": 30, "b": 10, "c": 20}}
+
+
 def test_filter_expression_on_reads_and_writes(client: aerospike_py.Client, set_name: str) -> None:
     key = (NS, set_name, "filtered")
     client.put(key, {"active": True, "age": 30, "name": "Ada"})

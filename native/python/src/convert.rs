@@ -80,7 +80,18 @@ pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, P
         }
         Value::HashMap(map) => map_to_py(py, map.iter())?,
         Value::OrderedMap(map) => map_to_py(py, map.iter())?,
-        Value::KeyValueList(pairs) => map_to_py(py, pairs.iter().map(|(k, v)| (k, v)))?,
+        // Only a KEY_VALUE result decodes as this (its order is the selection's): a list of
+        // (key, value) tuples, as aerospike-py returns it.
+        Value::KeyValueList(pairs) => {
+            let list = PyList::empty(py);
+            for (k, v) in pairs {
+                list.append(PyTuple::new(
+                    py,
+                    [map_key_to_py(py, k)?, value_to_py(py, v)?],
+                )?)?;
+            }
+            list.into_any()
+        }
     })
 }
 
