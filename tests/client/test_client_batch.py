@@ -146,6 +146,29 @@ def test_batch_operate_and_remove(client: aerospike_py.Client, set_name: str) ->
     assert all(client.exists(k).meta is None for k in keys)
 
 
+def test_batch_operate_answers_per_key_as_operate_does(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    """Reads alone go as a batch read (the crate refuses a batch write without a write), and
+    the nil a batch write gets back for each basic write is not a result."""
+    keys = write_scores(client, set_name, 2)
+    missing = (NS, set_name, "never")
+    read = [{"op": aerospike_py.OPERATOR_READ, "bin": "score"}]
+    reads = client.batch_operate([*keys, missing], read).batch_records
+    assert [(r.result, r.record and r.record.bins) for r in reads] == [
+        (0, {"score": 0}),
+        (0, {"score": 1}),
+        (2, None),
+    ]
+    incr_then_read = [{"op": aerospike_py.OPERATOR_INCR, "bin": "score", "val": 10}, *read]
+    writes = client.batch_operate(keys, incr_then_read).batch_records
+    assert [r.record and r.record.bins for r in writes] == [{"score": 10}, {"score": 11}]
+    assert client.operate(keys[0], incr_then_read).bins == {"score": 20}
+    client.put(keys[0], {"l": [1]})
+    appended = client.batch_operate(keys[:1], [lo.list_append("l", 2), lo.list_size("l")])
+    assert appended.batch_records[0].record.bins == {"l": [2, 2]}  # type: ignore[union-attr]
+
+
 async def test_async_batch(async_client: aerospike_py.AsyncClient, set_name: str) -> None:
     keys = [(NS, set_name, i) for i in range(20)]
     await async_client.batch_write([(k, {"score": i, "rating": 0.5}) for i, k in enumerate(keys)])

@@ -13,7 +13,7 @@ use pyo3::types::PyString;
 
 use crate::config::{self, Config};
 use crate::convert::{bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, value_from_py};
-use crate::errors::{client_error, invalid_arg, utf8, Brief, Failure};
+use crate::errors::{client_error, invalid_arg, Brief, Failure};
 use crate::gate::Gate;
 use crate::index::{self, Wanted};
 use crate::operations::operations_from_py;
@@ -352,17 +352,18 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let operations = operations_from_py(py, list)?;
-        if operations.is_empty() {
+        if operations.list.is_empty() {
             return Err(invalid_arg(py, "operate needs at least one operation"));
         }
         let order = if ordered {
-            read_bins_in_order(list)?
+            operations.bins_in_order()
         } else {
             Vec::new()
         };
         let policy = policy::write(&self.config.defaults, policy, meta)?;
         self.job(py, |client| async move {
-            let record = client.operate(&policy, &key, &operations).await?;
+            let mut record = client.operate(&policy, &key, &operations.list).await?;
+            operations.drop_silent_answers(&mut record.bins);
             Ok(if ordered {
                 Reply::Ordered { key, record, order }
             } else {
@@ -444,11 +445,29 @@ impl Core {
         let keys = keys_from_py(py, keys)?;
         let ops = operations_from_py(py, list)?;
         let parsed = policy::batch_write(&self.config.defaults, policy)?;
+        // The crate refuses a batch write without a write: reads go as batch reads.
+        let read_policy = policy::batch_read_policy(&self.config.defaults);
         let operations = keys
             .into_iter()
-            .map(|key| BatchOperation::write(&parsed.write, key, ops.clone()))
+            .map(|key| {
+                if ops.writes() {
+                    BatchOperation::write(&parsed.write, key, ops.list.clone())
+                } else {
+                    BatchOperation::read_ops(&read_policy, key, ops.list.clone())
+                }
+            })
             .collect();
-        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
+        self.run_batch(
+            py,
+            parsed.batch,
+            move || operations,
+            move |mut records| {
+                for record in records.iter_mut().filter_map(|batch| batch.record.as_mut()) {
+                    ops.drop_silent_answers(&mut record.bins);
+                }
+                Reply::BatchRecords(records)
+            },
+        )
     }
 
     pub fn batch_remove(
@@ -473,7 +492,7 @@ impl Core {
         py: Python<'_>,
         mut policy: aerospike::BatchPolicy,
         operations: impl FnOnce() -> Vec<BatchOperation> + Send + 'static,
-        reply: fn(Vec<BatchRecord>) -> Reply,
+        reply: impl FnOnce(Vec<BatchRecord>) -> Reply + Send + 'static,
     ) -> PyResult<Job> {
         self.job(py, |client| {
             policy.concurrency = concurrency(&client);
@@ -680,26 +699,6 @@ fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::AdminP
         Ok(())
     })?;
     Ok(admin)
-}
-
-/// The bins read by an operation list, in order, for `operate_ordered`.
-fn read_bins_in_order(list: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    let mut order = Vec::new();
-    for op in list.try_iter()? {
-        let op = op?;
-        let Ok(dict) = op.cast::<pyo3::types::PyDict>() else {
-            continue;
-        };
-        if let Some(bin) = dict.get_item("bin")? {
-            if let Ok(name) = bin.cast::<PyString>() {
-                let name = utf8(name, "bin name")?.to_owned();
-                if !order.contains(&name) {
-                    order.push(name);
-                }
-            }
-        }
-    }
-    Ok(order)
 }
 
 /// An index below `len` that varies from call to call (the clock's nanoseconds), so that

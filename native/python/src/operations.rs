@@ -8,6 +8,8 @@ use aerospike::operations::{
     self as ops, ListOrderType, ListPolicy, ListSortFlags, MapOrder, MapPolicy, MapWriteMode,
     Operation,
 };
+use std::collections::HashMap;
+
 use aerospike::{Bin, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
@@ -40,7 +42,74 @@ impl ToMapReturnTypeBitmask for Returned {
     }
 }
 
-pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<Vec<Operation>> {
+/// What an operation answers, beyond what the crate's `Operation` tells: the bin it names, and
+/// whether it writes and whether it answers anything (basic writes, touch and delete do not).
+struct Answer {
+    bin: Option<String>,
+    writes: bool,
+    answers: bool,
+}
+
+/// An operation list for the crate, and what each of its operations answers.
+pub struct Operations {
+    pub list: Vec<Operation>,
+    answers: Vec<Answer>,
+}
+
+impl Operations {
+    pub fn writes(&self) -> bool {
+        self.answers.iter().any(|answer| answer.writes)
+    }
+
+    /// The bins the operations name, each once, in the order they first appear.
+    pub fn bins_in_order(&self) -> Vec<String> {
+        let mut order: Vec<String> = Vec::new();
+        for bin in self.answers.iter().filter_map(|answer| answer.bin.as_ref()) {
+            if !order.contains(bin) {
+                order.push(bin.clone());
+            }
+        }
+        order
+    }
+
+    /// A batch write asks the server to answer every operation, so a basic write comes back as
+    /// a nil in its bin: dropping those leaves each record's bins as `operate` returns them.
+    pub fn drop_silent_answers(&self, bins: &mut HashMap<String, Value>) {
+        for name in self.bins_in_order() {
+            let answers: Vec<bool> = self
+                .answers
+                .iter()
+                .filter(|answer| answer.bin.as_ref() == Some(&name))
+                .map(|answer| answer.answers)
+                .collect();
+            match bins.get_mut(&name) {
+                Some(Value::MultiResult(items)) if items.len() == answers.len() => {
+                    let mut kept: Vec<Value> = std::mem::take(items)
+                        .into_iter()
+                        .zip(&answers)
+                        .filter_map(|(item, answers)| answers.then_some(item))
+                        .collect();
+                    match kept.len() {
+                        0 => drop(bins.remove(&name)),
+                        1 => drop(bins.insert(name, kept.remove(0))),
+                        _ => *items = kept,
+                    }
+                }
+                Some(Value::Nil) if answers == [false] => drop(bins.remove(&name)),
+                _ => {}
+            }
+        }
+        let silent_without_bin = self
+            .answers
+            .iter()
+            .any(|answer| answer.bin.is_none() && !answer.answers);
+        if silent_without_bin && matches!(bins.get(""), Some(Value::Nil)) {
+            bins.remove("");
+        }
+    }
+}
+
+pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<Operations> {
     if list.is_instance_of::<PyDict>() || list.is_instance_of::<PyString>() {
         return Err(invalid_arg(
             py,
@@ -59,7 +128,12 @@ pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<V
             ),
         ));
     };
-    iter.map(|op| operation_from_py(py, &op?)).collect()
+    let (list, answers) = iter
+        .map(|op| operation_from_py(py, &op?))
+        .collect::<PyResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    Ok(Operations { list, answers })
 }
 
 struct OpDict<'a, 'py> {
@@ -227,7 +301,7 @@ fn map_order(entry: &Entry<'_, '_>) -> PyResult<MapOrder> {
     })
 }
 
-pub fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Operation> {
+fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operation, Answer)> {
     let dict = op.cast::<PyDict>().map_err(|_| {
         invalid_arg(
             py,
@@ -237,12 +311,21 @@ pub fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Oper
     let d = OpDict { dict };
     let code = d.required("op")?;
     if let Ok(name) = code.cast::<PyString>() {
-        return cdt_operation(&d, utf8(name, "operation code")?);
+        let name = utf8(name, "operation code")?;
+        let reads =
+            name.ends_with("_size") || name.starts_with("list_get") || name.starts_with("map_get");
+        let answer = Answer {
+            bin: Some(d.bin()?),
+            writes: !reads,
+            answers: true,
+        };
+        return Ok((cdt_operation(&d, name)?, answer));
     }
     let code = code.extract::<i64>().map_err(|_| d.missing("op"))?;
-    Ok(match code {
-        OPERATOR_READ => match d.item("bin")? {
-            Some(name) => ops::get_bin(&bin_name(py, &name)?),
+    let bin = d.item("bin")?.map(|name| bin_name(py, &name)).transpose()?;
+    let operation = match code {
+        OPERATOR_READ => match &bin {
+            Some(name) => ops::get_bin(name),
             None => ops::get(),
         },
         OPERATOR_WRITE => ops::put(&Bin::new(d.bin()?, d.value("val")?)),
@@ -260,7 +343,14 @@ pub fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<Oper
                 ),
             ))
         }
-    })
+    };
+    let reads = code == OPERATOR_READ;
+    let answer = Answer {
+        bin,
+        writes: !reads,
+        answers: reads,
+    };
+    Ok((operation, answer))
 }
 
 fn numeric(d: &OpDict<'_, '_>) -> PyResult<Value> {
