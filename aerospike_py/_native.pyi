@@ -154,7 +154,7 @@ class Client:
     def batch_operate(
         self, keys: Sequence[Key], ops: Sequence[dict[str, Any]], policy: _Policy = None
     ) -> BatchRecords:
-        """Applies the same operations to many keys; each record's bins are what ``operate`` gives."""
+        """The same operations on many keys; each record's bins are what ``operate`` gives."""
     def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> BatchRecords:
         """Deletes many keys."""
     def info_all(self, command: str, policy: _Policy = None) -> list[InfoNodeResult]:
@@ -287,7 +287,7 @@ class AsyncClient:
     def batch_operate(
         self, keys: Sequence[Key], ops: Sequence[dict[str, Any]], policy: _Policy = None
     ) -> Awaitable[BatchRecords]:
-        """Applies the same operations to many keys; each record's bins are what ``operate`` gives."""
+        """The same operations on many keys; each record's bins are what ``operate`` gives."""
     def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> Awaitable[BatchRecords]:
         """Deletes many keys."""
     def info_all(self, command: str, policy: _Policy = None) -> Awaitable[list[InfoNodeResult]]:
