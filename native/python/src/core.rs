@@ -447,10 +447,11 @@ impl Core {
         let parsed = policy::batch_write(&self.config.defaults, policy)?;
         // The crate refuses a batch write without a write: reads go as batch reads.
         let read_policy = policy::batch_read_policy(&self.config.defaults);
+        let writes = ops.writes();
         let operations = keys
             .into_iter()
             .map(|key| {
-                if ops.writes() {
+                if writes {
                     BatchOperation::write(&parsed.write, key, ops.list.clone())
                 } else {
                     BatchOperation::read_ops(&read_policy, key, ops.list.clone())

@@ -151,12 +151,12 @@ pub struct Brief<'a, 'py, T>(pub &'a Bound<'py, T>);
 impl<T> fmt::Display for Brief<'_, '_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.0.as_any().to_string();
-        match (
-            f.precision(),
-            text.char_indices().nth(f.precision().unwrap_or(usize::MAX)),
-        ) {
-            (Some(_), Some((cut, _))) => write!(f, "{}...", &text[..cut]),
-            _ => f.write_str(&text),
+        match f
+            .precision()
+            .and_then(|limit| text.char_indices().nth(limit))
+        {
+            Some((cut, _)) => write!(f, "{}...", &text[..cut]),
+            None => f.write_str(&text),
         }
     }
 }

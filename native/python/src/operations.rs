@@ -2,14 +2,14 @@
 //! Scalar operations use the OPERATOR_* ints; list and map operations use names such as
 //! "list_append", built by `aerospike_py.list_operations` and `map_operations`.
 
+use std::collections::HashMap;
+
 use aerospike::operations::lists::{self, ToListReturnTypeBitmask};
 use aerospike::operations::maps::{self, ToMapReturnTypeBitmask};
 use aerospike::operations::{
     self as ops, ListOrderType, ListPolicy, ListSortFlags, MapOrder, MapPolicy, MapWriteMode,
     Operation,
 };
-use std::collections::HashMap;
-
 use aerospike::{Bin, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
@@ -87,15 +87,21 @@ impl Operations {
                     let mut kept: Vec<Value> = std::mem::take(items)
                         .into_iter()
                         .zip(&answers)
-                        .filter_map(|(item, answers)| answers.then_some(item))
+                        .filter_map(|(item, keep)| keep.then_some(item))
                         .collect();
                     match kept.len() {
-                        0 => drop(bins.remove(&name)),
-                        1 => drop(bins.insert(name, kept.remove(0))),
+                        0 => {
+                            bins.remove(&name);
+                        }
+                        1 => {
+                            bins.insert(name, kept.remove(0));
+                        }
                         _ => *items = kept,
                     }
                 }
-                Some(Value::Nil) if answers == [false] => drop(bins.remove(&name)),
+                Some(Value::Nil) if answers == [false] => {
+                    bins.remove(&name);
+                }
                 _ => {}
             }
         }
