@@ -67,7 +67,7 @@ class Client:
     def connect(self) -> Client:
         """Connects (starting the runtime on first use); returns the client."""
     def close(self) -> None:
-        """Closes the connections."""
+        """Stops the client at once; its pooled connections close at the next tend."""
     def __enter__(self) -> Client: ...
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool: ...
     def put(
@@ -198,7 +198,7 @@ class AsyncClient:
     def connect(self) -> Awaitable[AsyncClient]:
         """Connects (starting the runtime on first use); resolves to the client."""
     def close(self) -> Awaitable[None]:
-        """Closes the connections."""
+        """Stops the client at once; its pooled connections close at the next tend."""
     def __aenter__(self) -> Awaitable[AsyncClient]: ...
     def __aexit__(self, exc_type: object, exc: object, tb: object) -> Awaitable[bool]: ...
     def put(
