@@ -63,6 +63,23 @@ def test_map_operations(client: aerospike_py.Client, set_name: str) -> None:
     assert client.get(key).bins == {"m": {"a": 11, "b": 2}}
 
 
+def test_operate_ordered_with_a_read_of_every_bin_returns_every_bin(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    """The bins the operations name come first, in their order, then the others by name."""
+    key = (NS, set_name, "all")
+    client.put(key, {"s": "x", "i": 1, "l": [1]})
+    read_all = {"op": aerospike_py.OPERATOR_READ}
+    ordered = client.operate_ordered(key, [lo.list_size("l"), read_all]).ordered_bins
+    # "l" answers twice: its size, then its value for the read of every bin.
+    assert [(b.name, b.value) for b in ordered] == [("l", [1, [1]]), ("i", 1), ("s", "x")]
+    assert [b.name for b in client.operate_ordered(key, [read_all]).ordered_bins] == [
+        "i",
+        "l",
+        "s",
+    ]
+
+
 def test_key_value_results_are_pairs_in_the_selections_order(
     client: aerospike_py.Client, set_name: str
 ) -> None:

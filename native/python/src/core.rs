@@ -355,16 +355,12 @@ impl Core {
         if operations.list.is_empty() {
             return Err(invalid_arg(py, "operate needs at least one operation"));
         }
-        let order = if ordered {
-            operations.bins_in_order()
-        } else {
-            Vec::new()
-        };
         let policy = policy::write(&self.config.defaults, policy, meta)?;
         self.job(py, |client| async move {
             let mut record = client.operate(&policy, &key, &operations.list).await?;
             operations.drop_silent_answers(&mut record.bins);
             Ok(if ordered {
+                let order = operations.result_order(&record.bins);
                 Reply::Ordered { key, record, order }
             } else {
                 Reply::Record { key, record }

@@ -62,12 +62,32 @@ impl Operations {
     }
 
     /// The bins the operations name, each once, in the order they first appear.
-    pub fn bins_in_order(&self) -> Vec<String> {
+    fn bins_in_order(&self) -> Vec<String> {
         let mut order: Vec<String> = Vec::new();
         for bin in self.answers.iter().filter_map(|answer| answer.bin.as_ref()) {
             if !order.contains(bin) {
                 order.push(bin.clone());
             }
+        }
+        order
+    }
+
+    /// The bins of an `operate_ordered` result: those the operations name, in the order they
+    /// first appear, then (after a read of every bin) the record's other bins, by name.
+    pub fn result_order(&self, bins: &HashMap<String, Value>) -> Vec<String> {
+        let mut order = self.bins_in_order();
+        if self
+            .answers
+            .iter()
+            .any(|answer| answer.bin.is_none() && answer.answers)
+        {
+            let mut rest: Vec<String> = bins
+                .keys()
+                .filter(|name| !order.contains(name))
+                .cloned()
+                .collect();
+            rest.sort();
+            order.extend(rest);
         }
         order
     }
