@@ -10,7 +10,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
 
-use crate::errors::{invalid_arg, utf8, Brief};
+use crate::errors::{invalid_arg, text_of, utf8, Brief};
 
 /// The longest bin name the server accepts, in bytes.
 const MAX_BIN_NAME_BYTES: usize = 15;
@@ -132,17 +132,6 @@ fn map_key_to_py<'py>(py: Python<'py>, key: &Value) -> PyResult<Bound<'py, PyAny
         }
         other => value_to_py(py, other),
     }
-}
-
-/// The text of a str argument, or an InvalidArgError naming `what` it should have been.
-fn text_of<'a>(value: &'a Bound<'_, PyAny>, what: &str, expected: &str) -> PyResult<&'a str> {
-    let text = value.cast::<PyString>().map_err(|_| {
-        invalid_arg(
-            value.py(),
-            format!("{what} must be {expected}, got {:.80}", Brief(value)),
-        )
-    })?;
-    utf8(text, what)
 }
 
 pub fn bin_name(py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<String> {

@@ -176,6 +176,17 @@ pub fn utf8<'a>(text: &'a Bound<'_, PyString>, what: &str) -> PyResult<&'a str> 
     })
 }
 
+/// The text of a str argument, or an InvalidArgError naming `what` it should have been.
+pub fn text_of<'a>(value: &'a Bound<'_, PyAny>, what: &str, expected: &str) -> PyResult<&'a str> {
+    let text = value.cast::<PyString>().map_err(|_| {
+        invalid_arg(
+            value.py(),
+            format!("{what} must be {expected}, got {:.80}", Brief(value)),
+        )
+    })?;
+    utf8(text, what)
+}
+
 /// A `ClientError` raised directly (wrong state, wrong process).
 pub fn client_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
     Failure::Client(message.into()).into_pyerr(py)

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
-use crate::errors::{invalid_arg, utf8, Brief};
+use crate::errors::{invalid_arg, text_of, utf8, Brief};
 
 /// Where an entry comes from, for messages: "config", "policy", "meta", ...
 #[derive(Clone, Copy)]
@@ -60,11 +60,8 @@ impl Entry<'_, '_> {
     }
 
     pub fn string(&self) -> PyResult<String> {
-        self.value
-            .cast::<PyString>()
-            .map_err(|_| self.wrong("a str"))
-            .and_then(|text| utf8(text, &format!("{} key {:?}", self.context, self.key)))
-            .map(str::to_owned)
+        let what = format!("{} key {:?}", self.context, self.key);
+        text_of(self.value, &what, "a str").map(str::to_owned)
     }
 
     pub fn unknown(&self, known: &[&str]) -> PyErr {

@@ -50,37 +50,48 @@ struct Answer {
     answers: bool,
 }
 
-/// An operation list for the crate, and what each of its operations answers.
+/// An operation list for the crate, and what its operations answer.
 pub struct Operations {
     pub list: Vec<Operation>,
-    answers: Vec<Answer>,
+    /// Each bin the operations name, in the order it first appears, with whether each of the
+    /// operations on it answers.
+    by_bin: Vec<(String, Vec<bool>)>,
+    writes: bool,
+    /// An operation reads every bin.
+    reads_all: bool,
+    /// An operation without a bin answers nothing (touch, delete).
+    silent_without_bin: bool,
 }
 
 impl Operations {
-    pub fn writes(&self) -> bool {
-        self.answers.iter().any(|answer| answer.writes)
-    }
-
-    /// The bins the operations name, each once, in the order they first appear.
-    fn bins_in_order(&self) -> Vec<String> {
-        let mut order: Vec<String> = Vec::new();
-        for bin in self.answers.iter().filter_map(|answer| answer.bin.as_ref()) {
-            if !order.contains(bin) {
-                order.push(bin.clone());
+    fn new(list: Vec<Operation>, answers: Vec<Answer>) -> Self {
+        let mut by_bin: Vec<(String, Vec<bool>)> = Vec::new();
+        for answer in &answers {
+            let Some(bin) = &answer.bin else { continue };
+            match by_bin.iter_mut().find(|(name, _)| name == bin) {
+                Some((_, flags)) => flags.push(answer.answers),
+                None => by_bin.push((bin.clone(), vec![answer.answers])),
             }
         }
-        order
+        let without_bin = || answers.iter().filter(|answer| answer.bin.is_none());
+        Operations {
+            list,
+            by_bin,
+            writes: answers.iter().any(|answer| answer.writes),
+            reads_all: without_bin().any(|answer| answer.answers),
+            silent_without_bin: without_bin().any(|answer| !answer.answers),
+        }
+    }
+
+    pub fn writes(&self) -> bool {
+        self.writes
     }
 
     /// The bins of an `operate_ordered` result: those the operations name, in the order they
     /// first appear, then (after a read of every bin) the record's other bins, by name.
     pub fn result_order(&self, bins: &HashMap<String, Value>) -> Vec<String> {
-        let mut order = self.bins_in_order();
-        if self
-            .answers
-            .iter()
-            .any(|answer| answer.bin.is_none() && answer.answers)
-        {
+        let mut order: Vec<String> = self.by_bin.iter().map(|(name, _)| name.clone()).collect();
+        if self.reads_all {
             let mut rest: Vec<String> = bins
                 .keys()
                 .filter(|name| !order.contains(name))
@@ -95,41 +106,34 @@ impl Operations {
     /// A batch write asks the server to answer every operation, so a basic write comes back as
     /// a nil in its bin: dropping those leaves each record's bins as `operate` returns them.
     pub fn drop_silent_answers(&self, bins: &mut HashMap<String, Value>) {
-        for name in self.bins_in_order() {
-            let answers: Vec<bool> = self
-                .answers
-                .iter()
-                .filter(|answer| answer.bin.as_ref() == Some(&name))
-                .map(|answer| answer.answers)
-                .collect();
-            match bins.get_mut(&name) {
+        for (name, answers) in &self.by_bin {
+            if answers.iter().all(|&keep| keep) {
+                continue;
+            }
+            match bins.get_mut(name) {
                 Some(Value::MultiResult(items)) if items.len() == answers.len() => {
                     let mut kept: Vec<Value> = std::mem::take(items)
                         .into_iter()
-                        .zip(&answers)
+                        .zip(answers)
                         .filter_map(|(item, keep)| keep.then_some(item))
                         .collect();
                     match kept.len() {
                         0 => {
-                            bins.remove(&name);
+                            bins.remove(name);
                         }
                         1 => {
-                            bins.insert(name, kept.remove(0));
+                            bins.insert(name.clone(), kept.remove(0));
                         }
                         _ => *items = kept,
                     }
                 }
-                Some(Value::Nil) if answers == [false] => {
-                    bins.remove(&name);
+                Some(Value::Nil) if answers.len() == 1 => {
+                    bins.remove(name);
                 }
                 _ => {}
             }
         }
-        let silent_without_bin = self
-            .answers
-            .iter()
-            .any(|answer| answer.bin.is_none() && !answer.answers);
-        if silent_without_bin && matches!(bins.get(""), Some(Value::Nil)) {
+        if self.silent_without_bin && matches!(bins.get(""), Some(Value::Nil)) {
             bins.remove("");
         }
     }
@@ -159,7 +163,7 @@ pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<O
         .collect::<PyResult<Vec<_>>>()?
         .into_iter()
         .unzip();
-    Ok(Operations { list, answers })
+    Ok(Operations::new(list, answers))
 }
 
 struct OpDict<'a, 'py> {
