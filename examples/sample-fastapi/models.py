@@ -6,7 +6,7 @@ compares clients behind them).
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -38,26 +38,35 @@ class Problem(BaseModel):
     detail: str
 
 
+# A profile's fields, shared by the whole profile and a partial update of it.
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Email = Annotated[str, Field(min_length=3, max_length=200)]
+Age = Annotated[int, Field(ge=0, le=150)]
+Flag = Annotated[bool, Field(strict=True)]
+Score = Annotated[int, Field(ge=0, le=MAX_INT)]
+Rating = Annotated[float, Field(ge=0, le=5, strict=True)]
+
+
 class Profile(BaseModel):
     """What a client sends to create or replace a profile (``false`` is neither a rating nor 0)."""
 
-    name: str = Field(min_length=1, max_length=100)
-    email: str = Field(min_length=3, max_length=200)
-    age: int = Field(ge=0, le=150)
-    active: bool = Field(default=True, strict=True)
-    score: int = Field(default=0, ge=0, le=MAX_INT)
-    rating: float = Field(default=0.0, ge=0, le=5, strict=True)
+    name: Name
+    email: Email
+    age: Age
+    active: Flag = True
+    score: Score = 0
+    rating: Rating = 0.0
 
 
 class ProfileChanges(BaseModel):
     """A partial update; only the fields given change, and at least one must be given."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    email: str | None = Field(default=None, min_length=3, max_length=200)
-    age: int | None = Field(default=None, ge=0, le=150)
-    active: bool | None = Field(default=None, strict=True)
-    score: int | None = Field(default=None, ge=0, le=MAX_INT)
-    rating: float | None = Field(default=None, ge=0, le=5, strict=True)
+    name: Name | None = None
+    email: Email | None = None
+    age: Age | None = None
+    active: Flag | None = None
+    score: Score | None = None
+    rating: Rating | None = None
 
     @model_validator(mode="after")
     def changes_something(self) -> Self:
