@@ -9,21 +9,32 @@ import name is the same), the official C-based ``aerospike`` client (sync, and a
 and the Rust crate alone (bench/ceiling, the ceiling), the clients taking turns group by group
 (sync rows, 64-thread rows, async rows). It does so ``--rounds`` times and reports
 each row's median and range, since a 2-core machine's round trip drifts from one minute to the
-next. Writes ``<out>.json`` (every round) and ``<out>.md``.
+next, then the issue's targets as ratios of rows measured in the same round. Writes
+``<out>.json`` (every round) and ``<out>.md``.
+
+The server runs on the last CPU and every client on the others (``--no-pin`` leaves placement
+to the scheduler). On a virtual machine whose idle CPUs halt, a round trip between two CPUs
+costs a wake of a halted one, and one on a shared CPU does not: unpinned, a sync row swings
+threefold with where the scheduler happened to put the two processes. Pinned, every client
+crosses between CPUs for every round trip, as it would over a network.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -35,6 +46,30 @@ GROUPS = ("sync", "threads", "async")
 client: rows compared with each other run seconds apart, while this machine's speed drifts
 over minutes."""
 TIMEOUT = 900
+TARGETS = (
+    *(
+        (f"{workload} sync vs {other}", ("ours", workload, "sync"), (other, workload, "sync"), 1.0)
+        for workload in ("put", "get", "batch_read_100 to dicts", "batch_read_100 to numpy")
+        for other in ("published", "official")
+        if not (other == "official" and workload.endswith("numpy"))
+    ),
+    *(
+        (f"{workload} async vs {other}", ("ours", workload, "async 64 in flight"), row, bound)
+        for workload in ("put", "get")
+        for other, row, bound in (
+            ("published", ("published", workload, "async 64 in flight"), 1.5),
+            ("official's 64 threads", ("official", workload, "64 threads"), 1.0),
+        )
+    ),
+    (
+        "get async vs the crate",
+        ("ours", "get", "async 64 in flight"),
+        ("rust-crate", "get", "64 in flight"),
+        0.5,
+    ),
+)
+"""The issue's targets, as (what, our row, baseline row, bound): our row's rate over the
+baseline's in the same round must reach the bound."""
 
 
 def free_port() -> int:
@@ -84,6 +119,106 @@ def release_binary(crate: Path, name: str) -> Path:
     return target / "release" / name
 
 
+class Stepped:
+    """One client's bench/workloads.py process for one group, told a step at a time what to run."""
+
+    def __init__(self, client: str, python: str, port: int, group: str, errors: IO[bytes]) -> None:
+        self.client = client
+        self.errors = errors
+        self.process = subprocess.Popen(
+            [python, str(BENCH / "workloads.py"), client, "--port", str(port), "--group", group],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            text=True,
+        )
+        self.failure: str | None = None
+        ready = self._answer()
+        self.workloads: list[str] = list(ready["ready"]) if ready else []
+
+    def step(self, workload: str, ops: int) -> dict[str, Any] | None:
+        """The row of ``workload`` run for ``ops`` operations, or None once the process failed."""
+        if self.failure is not None:
+            return None
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps({"workload": workload, "ops": ops}) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            self._fail("it stopped reading its steps")
+            return None
+        return self._answer()
+
+    def finish(self) -> list[dict[str, object]]:
+        """Ends the process: its failure, if it had one, as an error row."""
+        if self.failure is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            if self.process.wait(timeout=TIMEOUT) != 0:
+                self._fail("it failed when its steps ended")
+        return [] if self.failure is None else [{"client": self.client, "error": self.failure}]
+
+    def _answer(self) -> dict[str, Any] | None:
+        assert self.process.stdout is not None
+        answered, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
+        line = self.process.stdout.readline() if answered else ""
+        if not line:
+            self._fail(f"no answer within {TIMEOUT} s" if not answered else "it ended")
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _fail(self, why: str) -> None:
+        self.process.kill()
+        code = self.process.wait()
+        self.errors.seek(0)
+        tail = " ".join(self.errors.read()[-300:].decode(errors="replace").split())
+        self.failure = f"{why} (exit status {code}): {tail}"
+
+
+def run_group(
+    clients: Sequence[tuple[str, str]], port: int, group: str, ops: int, slices: int
+) -> list[dict[str, object]]:
+    """One group's rows of every client, the clients taking turns slice by slice.
+
+    Every workload runs in ``slices`` slices of ``ops / slices`` operations, and each slice
+    has every client run it once, the first of them rotating: rows compared with each other
+    interleave within the same second or so, so the machine's drift falls on all of them.
+    """
+    rows: list[dict[str, object]] = []
+    with contextlib.ExitStack() as files:
+        processes = [
+            Stepped(client, python, port, group, files.enter_context(tempfile.TemporaryFile()))
+            for client, python in clients
+        ]
+        workloads = dict.fromkeys(w for process in processes for w in process.workloads)
+        for workload in workloads:
+            for number in range(slices):
+                first = number % len(processes)
+                for process in processes[first:] + processes[:first]:
+                    if workload in process.workloads:
+                        row = process.step(workload, ops // slices)
+                        rows += [] if row is None else [{**row, "slice": number + 1}]
+        for process in processes:
+            rows += process.finish()
+    return rows
+
+
+def per_round(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """A round's slices of a row taken together: their operations over their seconds."""
+    merged: dict[tuple[object, ...], dict[str, Any]] = {}
+    for row in rows:
+        if not isinstance(row.get("ops_per_sec"), float):
+            merged[(len(merged),)] = row
+            continue
+        key = (row["round"], row["client"], row["workload"], row["mode"])
+        total = merged.setdefault(key, {**row, "ops": 0, "seconds": 0.0})
+        total["ops"] += row["ops"]
+        total["seconds"] += row["seconds"]
+        total["ops_per_sec"] = total["ops"] / total["seconds"]
+    return list(merged.values())
+
+
 def rows_of(name: str, command: list[str]) -> list[dict[str, object]]:
     done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -118,40 +253,88 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def targets(rows: list[dict[str, object]]) -> str:
+    """Each target's ratio, round by round: rounds drift apart more than the clients differ."""
+    rounds: dict[object, dict[tuple[str, str, str], float]] = {}
+    for row in rows:
+        rate = row.get("ops_per_sec")
+        if isinstance(rate, float):
+            key = (str(row["client"]), str(row["workload"]), str(row["mode"]))
+            rounds.setdefault(row.get("round"), {})[key] = rate
+    lines = [
+        "| target | ratio (median over rounds) | min | max | bound | met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for what, ours, baseline, bound in TARGETS:
+        ratios = [
+            rates[ours] / rates[baseline]
+            for rates in rounds.values()
+            if ours in rates and baseline in rates
+        ]
+        if not ratios:
+            lines.append(f"| {what} | no paired rounds | | | {bound:.2f} | no |")
+            continue
+        median = statistics.median(ratios)
+        met = "yes" if median >= bound else "**no**"
+        spread = f"{min(ratios):.2f} | {max(ratios):.2f}"
+        lines.append(f"| {what} | {median:.2f} | {spread} | {bound:.2f} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def pin(cpus: set[int] | None) -> None:
+    """Puts this process, and the processes it starts from now on, on ``cpus``."""
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ops", type=int, default=20_000)
     parser.add_argument("--out", default=str(BENCH / "results" / "latest"))
     parser.add_argument("--rounds", type=int, default=3, help="times to run every client")
+    parser.add_argument(
+        "--slices", type=int, default=5, help="turns the clients take at each row of a round"
+    )
     parser.add_argument("--published-wheel", help="path of the aerospike-py 0.14.4 wheel")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="leave the processes' CPUs to the scheduler"
+    )
     args = parser.parse_args()
     if not 1 <= args.rounds <= 20:
         raise SystemExit(f"--rounds must be between 1 and 20, got {args.rounds}")
-    port = free_port()
-    server = start_server(port)
-    workloads = str(BENCH / "workloads.py")
-    common = ["--port", str(port), "--ops", str(args.ops)]
-    rows: list[dict[str, object]] = []
+    if not 1 <= args.slices <= args.ops // 100:
+        raise SystemExit(f"--slices must be between 1 and --ops / 100, got {args.slices}")
     ceiling = str(release_binary(BENCH / "ceiling", "aerospike-ceiling"))
     published = str(published_python(args.published_wheel))
+    cpus = sorted(os.sched_getaffinity(0))
+    pinned = len(cpus) >= 2 and not args.no_pin
+    port = free_port()
+    pin({cpus[-1]} if pinned else None)
+    server = start_server(port)
+    pin(set(cpus[:-1]) if pinned else None)
+    clients = (("ours", sys.executable), ("published", published), ("official", sys.executable))
+    rows: list[dict[str, object]] = []
     try:
         for round_number in range(1, args.rounds + 1):
             found = []
             for group in GROUPS:
-                each = [*common, "--group", group]
-                found += rows_of("ours", [sys.executable, workloads, *each, "ours"])
-                found += rows_of("published", [published, workloads, *each, "published"])
-                if group != "async":
-                    found += rows_of("official", [sys.executable, workloads, *each, "official"])
+                found += run_group(clients, port, group, args.ops, args.slices)
             found += rows_of("rust-crate", [ceiling, f"127.0.0.1:{port}", str(args.ops)])
             rows += [{**row, "round": round_number} for row in found]
     finally:
         server.terminate()
         server.wait(timeout=30)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    placement = (
+        f"Server on CPU {cpus[-1]}, clients on CPUs {', '.join(map(str, cpus[:-1]))}."
+        if pinned
+        else "Processes placed by the scheduler."
+    )
+    rounds = per_round(rows)
+    report = f"{placement}\n\n{table(rounds)}\n{targets(rounds)}"
     Path(args.out + ".json").write_text(json.dumps(rows, indent=2) + "\n")
-    Path(args.out + ".md").write_text(table(rows))
-    print(table(rows))
+    Path(args.out + ".md").write_text(report)
+    print(report)
 
 
 if __name__ == "__main__":
