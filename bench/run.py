@@ -1,16 +1,18 @@
 """Benchmark every client against one dev server, in one go: JSON and a markdown table.
 
-    .venv/bin/python bench/run.py [--ops 20000] [--rounds 3] [--out bench/results/latest]
+    .venv/bin/python bench/run.py [--ops 20000] [--rounds 3] [--slices 5] [--out PATH]
 
-Starts ``python -m aerospike_py.devserver`` on a free port in its own process, then runs, one
-process at a time: this project's client (sync, a 64-thread pool, and async at 64 in flight),
-the published aerospike-py 0.14.4 (the same; its own venv under bench/.venv-published, since the
-import name is the same), the official C-based ``aerospike`` client (sync, and a 64-thread pool)
-and the Rust crate alone (bench/ceiling, the ceiling), the clients taking turns group by group
-(sync rows, 64-thread rows, async rows). It does so ``--rounds`` times and reports
-each row's median and range, since a 2-core machine's round trip drifts from one minute to the
-next, then the issue's targets as ratios of rows measured in the same round. Writes
-``<out>.json`` (every round) and ``<out>.md``.
+Starts ``python -m aerospike_py.devserver`` on a free port in its own process. Then, group by
+group (sync rows, 64-thread rows, async rows), it starts one bench/workloads.py process per
+client: this project's client, the published aerospike-py 0.14.4 (its own venv under
+bench/.venv-published, since the import name is the same) and the official C-based
+``aerospike`` client (sync and a 64-thread pool: it has no asyncio). The processes take turns
+at every row: the sync rows, where the clients are within a few percent of each other, in
+``--slices`` slices each, the first client rotating. Last comes the Rust crate alone
+(bench/ceiling, the ceiling). It does so ``--rounds`` times and reports each row's median and
+range over the rounds, then the issue's targets as ratios of rows of the same round: a 2-core
+machine's round trip drifts from one minute to the next more than the clients differ. Writes
+``<out>.json`` (every slice) and ``<out>.md``.
 
 The server runs on the last CPU and every client on the others (``--no-pin`` leaves placement
 to the scheduler). On a virtual machine whose idle CPUs halt, a round trip between two CPUs
@@ -293,7 +295,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(BENCH / "results" / "latest"))
     parser.add_argument("--rounds", type=int, default=3, help="times to run every client")
     parser.add_argument(
-        "--slices", type=int, default=5, help="turns the clients take at each row of a round"
+        "--slices", type=int, default=5, help="turns the clients take at each sync row of a round"
     )
     parser.add_argument("--published-wheel", help="path of the aerospike-py 0.14.4 wheel")
     parser.add_argument(
@@ -318,7 +320,10 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             found = []
             for group in GROUPS:
-                found += run_group(clients, port, group, args.ops, args.slices)
+                # A slice of 64 in flight would be mostly ramp: those rows run whole, as the
+                # crate's own do, and their clients are far apart.
+                slices = args.slices if group == "sync" else 1
+                found += run_group(clients, port, group, args.ops, slices)
             found += rows_of("rust-crate", [ceiling, f"127.0.0.1:{port}", str(args.ops)])
             rows += [{**row, "round": round_number} for row in found]
     finally:
