@@ -18,7 +18,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -35,8 +35,11 @@ MODES = {"sync": "sync", "threads": f"{IN_FLIGHT} threads", "async": f"async {IN
 BINS = {"i": 1, "f": 1.5, "s": "x" * 50}
 DTYPE = np.dtype([("i", "i8"), ("f", "f8")])
 
-Blocking = dict[str, Callable[[int], object]]
-Concurrent = dict[str, Callable[[int], Coroutine[Any, Any, object]]]
+Workloads = Mapping[str, Callable[[int], object]]
+"""Workloads by name: each runs about ``ops`` operations, as one measured step."""
+Call = Callable[[int], object]
+"""One operation (the i-th put or get) or one batch (the i-th batch_read of 100 keys)."""
+AsyncCall = Callable[[int], Awaitable[object]]
 
 
 def key(i: int) -> tuple[str, str, int]:
@@ -47,67 +50,75 @@ def batch_keys(b: int) -> list[tuple[str, str, int]]:
     return [key(b * BATCH + i) for i in range(BATCH)]
 
 
-def batches(ops: int) -> range:
-    return range(max(1, ops // OPS_PER_BATCH))
+def units(workload: str, ops: int) -> range:
+    """The calls that make ``ops`` operations of ``workload``: batch rows count batches."""
+    return range(max(1, ops // OPS_PER_BATCH) if workload.startswith("batch") else ops)
 
 
-def bins_of_batch(client: Any, keys: list[Any]) -> list[Any]:
+def bins_of(result: Any) -> list[Any]:
     """The bins of every found record of one batch read, as dicts."""
-    records = client.batch_read(keys).batch_records
     # Every client's record is a (key, meta, bins) tuple (ours and the published one name them).
-    return [r.record[2] for r in records if r.record is not None]
+    return [r.record[2] for r in result.batch_records if r.record is not None]
 
 
-def sync_workloads(client: Any, numpy_batch: Callable[[Any], Any] | None) -> Blocking:
-    workloads: Blocking = {
-        "put": lambda ops: [client.put(key(i), BINS) for i in range(ops)],
-        "get": lambda ops: [client.get(key(i)) for i in range(ops)],
-        "batch_read_100 to dicts": lambda ops: [
-            bins_of_batch(client, batch_keys(b)) for b in batches(ops)
-        ],
+def to_numpy(result: Any) -> Any:
+    return result.to_numpy(DTYPE)
+
+
+def calls(client: Any, numpy: bool) -> dict[str, Call]:
+    found: dict[str, Call] = {
+        "put": lambda i: client.put(key(i), BINS),
+        "get": lambda i: client.get(key(i)),
+        "batch_read_100 to dicts": lambda b: bins_of(client.batch_read(batch_keys(b))),
     }
-    if numpy_batch is not None:
-        workloads["batch_read_100 to numpy"] = lambda ops: [
-            numpy_batch(client.batch_read(batch_keys(b), bins=["i", "f"])) for b in batches(ops)
-        ]
-    return workloads
+    if numpy:
+        found["batch_read_100 to numpy"] = lambda b: to_numpy(
+            client.batch_read(batch_keys(b), bins=["i", "f"])
+        )
+    return found
 
 
-def threaded_workloads(client: Any, pool: ThreadPoolExecutor) -> Blocking:
+def async_calls(client: Any) -> dict[str, AsyncCall]:
+    async def dicts(b: int) -> object:
+        return bins_of(await client.batch_read(batch_keys(b)))
+
+    async def numpy(b: int) -> object:
+        return to_numpy(await client.batch_read(batch_keys(b), bins=["i", "f"]))
+
     return {
-        "put": lambda ops: list(pool.map(lambda i: client.put(key(i), BINS), range(ops))),
-        "get": lambda ops: list(pool.map(client.get, map(key, range(ops)))),
+        "put": lambda i: client.put(key(i), BINS),
+        "get": lambda i: client.get(key(i)),
+        "batch_read_100 to dicts": dicts,
+        "batch_read_100 to numpy": numpy,
     }
 
 
-def async_workloads(client: Any) -> Concurrent:
-    """64 coroutines, each awaiting its share of the operations in turn: 64 always in flight.
+def in_turn(workload: str, call: Call, ops: int) -> None:
+    for i in units(workload, ops):
+        call(i)
 
-    One task per operation behind a semaphore would measure asyncio's task and semaphore
-    bookkeeping (about 12 us an operation here) more than the client.
+
+def on_threads(pool: ThreadPoolExecutor, workload: str, call: Call, ops: int) -> None:
+    list(pool.map(call, units(workload, ops)))
+
+
+async def in_flight(workload: str, call: AsyncCall, ops: int) -> None:
+    """64 coroutines, each awaiting its share of the calls in turn: 64 always in flight.
+
+    One task per call behind a semaphore would measure asyncio's task and semaphore
+    bookkeeping (about 12 us a call here) more than the client.
     """
+    todo = units(workload, ops)
 
-    def in_flight(
-        call: Callable[[int], Awaitable[object]],
-    ) -> Callable[[int], Coroutine[Any, Any, object]]:
-        async def run(ops: int) -> object:
-            async def worker(first: int) -> None:
-                for i in range(first, ops, IN_FLIGHT):
-                    await call(i)
+    async def worker(first: int) -> None:
+        for i in todo[first::IN_FLIGHT]:
+            await call(i)
 
-            return await asyncio.gather(*(worker(w) for w in range(IN_FLIGHT)))
-
-        return run
-
-    return {
-        "put": in_flight(lambda i: client.put(key(i), BINS)),
-        "get": in_flight(lambda i: client.get(key(i))),
-    }
+    await asyncio.gather(*(worker(w) for w in range(IN_FLIGHT)))
 
 
 def row_of(client: str, workload: str, mode: str, ops: int, seconds: float) -> dict[str, object]:
-    if workload.startswith("batch"):
-        ops = len(batches(ops))
+    ops = len(units(workload, ops))
     row = {"client": client, "workload": workload, "mode": mode, "ops": ops}
     return {**row, "seconds": round(seconds, 4), "ops_per_sec": round(ops / seconds, 1)}
 
@@ -116,7 +127,7 @@ def say(line: dict[str, object]) -> None:
     print(json.dumps(line), flush=True)
 
 
-def serve(client: str, mode: str, workloads: Blocking) -> None:
+def serve(client: str, mode: str, workloads: Workloads) -> None:
     """Announces ``workloads``, then runs each step asked on standard input and reports it."""
     say({"ready": list(workloads)})
     for line in sys.stdin:
@@ -130,19 +141,13 @@ def serve(client: str, mode: str, workloads: Blocking) -> None:
             say({"client": client, "workload": workload, "mode": mode, "error": repr(error)})
 
 
-def to_numpy(result: Any) -> Any:
-    return result.to_numpy(DTYPE)
-
-
 async def awaited(call: Callable[[], Awaitable[object]]) -> object:
     """Calls ``call`` inside the loop: ours' awaitables are futures of the running loop."""
     return await call()
 
 
-def run_on(
-    runner: asyncio.Runner, workload: Callable[[int], Coroutine[Any, Any, object]], ops: int
-) -> object:
-    return runner.run(workload(ops))
+def run_on(runner: asyncio.Runner, workload: str, call: AsyncCall, ops: int) -> None:
+    runner.run(in_flight(workload, call, ops))
 
 
 def serve_async(name: str, mode: str, config: dict[str, Any]) -> None:
@@ -152,9 +157,9 @@ def serve_async(name: str, mode: str, config: dict[str, Any]) -> None:
     with asyncio.Runner() as runner:
         client = aerospike_py.AsyncClient({**config, "max_concurrent_operations": IN_FLIGHT})
         runner.run(awaited(client.connect))
-        workloads: Blocking = {
-            workload: functools.partial(run_on, runner, run)
-            for workload, run in async_workloads(client).items()
+        workloads: Workloads = {
+            workload: functools.partial(run_on, runner, workload, call)
+            for workload, call in async_calls(client).items()
         }
         serve(name, mode, workloads)
         runner.run(awaited(client.close))
@@ -184,12 +189,13 @@ def main() -> None:
         import aerospike_py
 
         client = aerospike_py.client(config).connect()
+    found = calls(client, numpy=args.client != "official")
     if args.group == "sync":
-        numpy_batch = None if args.client == "official" else to_numpy
-        serve(args.client, mode, sync_workloads(client, numpy_batch))
+        serve(args.client, mode, {w: functools.partial(in_turn, w, c) for w, c in found.items()})
     else:
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
-            serve(args.client, mode, threaded_workloads(client, pool))
+            on_pool = {w: functools.partial(on_threads, pool, w, c) for w, c in found.items()}
+            serve(args.client, mode, on_pool)
     client.close()
 
 
