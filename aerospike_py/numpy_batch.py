@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from aerospike_py.types import UserKey
 __all__ = ["NumpyBatchRecords"]
 
 META_DTYPE = np.dtype([("gen", "<u4"), ("ttl", "<i8")])
+"""Packed, as the native core writes each row: generation, then TTL in seconds."""
 
 
 class NumpyBatchRecords:
@@ -39,29 +41,29 @@ class NumpyBatchRecords:
         self.meta = meta
         self.result_codes = result_codes
         self.found = result_codes == 0
-        self._rows = {key: row for row, key in enumerate(keys) if key is not None}
+        self._keys = keys
 
     @classmethod
     def _from_buffers(
         cls,
         dtype: np.dtype[Any],
         rows: bytearray,
-        codes: bytes,
-        generations: bytes,
-        ttls: bytes,
+        codes: bytearray,
+        meta: bytearray,
         keys: list[UserKey | None],
     ) -> NumpyBatchRecords:
-        """Wraps the buffers the native core filled; ``rows`` is shared, not copied."""
-        count = len(keys)
-        meta = np.zeros(count, dtype=META_DTYPE)
-        meta["gen"] = np.frombuffer(generations, dtype="<u4")
-        meta["ttl"] = np.frombuffer(ttls, dtype="<i8")
+        """Wraps the buffers the native core filled: shared, not copied."""
         return cls(
             np.frombuffer(rows, dtype=dtype),
-            meta,
-            np.frombuffer(codes, dtype="<i4").copy(),
+            np.frombuffer(meta, dtype=META_DTYPE),
+            np.frombuffer(codes, dtype="<i4"),
             keys,
         )
+
+    @functools.cached_property
+    def _rows(self) -> dict[UserKey, int]:
+        """Row by key, made at the first lookup: most callers only use the arrays."""
+        return {key: row for row, key in enumerate(self._keys) if key is not None}
 
     def get(self, key: UserKey) -> np.void:
         """The row of ``key``; KeyError when it was not requested."""

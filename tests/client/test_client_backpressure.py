@@ -146,6 +146,19 @@ async def wait_until(condition: Any) -> None:
     raise AssertionError("condition not reached in time")
 
 
+def run_script(script: str, hosts: list[tuple[str, int]], env: dict[str, str] | None = None) -> str:
+    """What ``script`` prints, run in a fresh interpreter with ``hosts`` as its argument."""
+    out = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(hosts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    return out.stdout
+
+
 FORK_SCRIPT = textwrap.dedent(
     """
     import asyncio, json, os, sys
@@ -204,14 +217,7 @@ FORK_SCRIPT = textwrap.dedent(
 def test_fork_guard(aerospike_hosts: list[tuple[str, int]]) -> None:
     """Clients made before a fork refuse to run in the child; new ones there work, on fresh
     runtimes (the parent's threads do not exist in the child); the parent's keep working."""
-    out = subprocess.run(
-        [sys.executable, "-c", FORK_SCRIPT, json.dumps(aerospike_hosts)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    report = json.loads(out.stdout)
+    report = json.loads(run_script(FORK_SCRIPT, aerospike_hosts))
     assert "created in process" in report["inherited"]
     assert "created in process" in report["inherited_async"]
     assert report["new_client"] == report["new_async_client"] == {"v": 1}
@@ -230,15 +236,7 @@ RUNTIME_SIZE_SCRIPT = (
 
 
 def run_sizing(hosts: list[tuple[str, int]], body: str, env: dict[str, str] | None = None) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", RUNTIME_SIZE_SCRIPT.replace("{body}", body), json.dumps(hosts)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env=env,
-    )
-    return out.stdout
+    return run_script(RUNTIME_SIZE_SCRIPT.replace("{body}", body), hosts, env)
 
 
 def test_runtime_workers_config_applies_to_a_fresh_process(

@@ -120,6 +120,20 @@ def test_to_numpy_marks_missing_rows(client: aerospike_py.Client, set_name: str)
     assert list(batch.meta["gen"][batch.found]) == [1] * 5
 
 
+def test_to_numpy_meta_holds_each_rows_generation_and_ttl(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    kept, touched = (NS, set_name, "kept"), (NS, set_name, "touched")
+    client.put(kept, {"score": 1}, meta={"ttl": aerospike_py.TTL_NEVER_EXPIRE})
+    client.put(touched, {"score": 2}, meta={"ttl": 5000})
+    client.put(touched, {"score": 3}, meta={"ttl": 5000})
+    batch = client.batch_read([kept, (NS, set_name, "absent"), touched]).to_numpy(DTYPE)
+    assert list(batch.meta["gen"]) == [1, 0, 2]
+    never, absent, ttl = (int(t) for t in batch.meta["ttl"])
+    assert (never, absent) == (-1, 0)
+    assert 4990 <= ttl <= 5000
+
+
 def test_to_numpy_rejects_a_value_that_does_not_fit(
     client: aerospike_py.Client, set_name: str
 ) -> None:

@@ -4,11 +4,14 @@
 use aerospike::{BatchRecord, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyList, PyString, PyTuple, PyType};
 
 use crate::convert::{bins_to_py, ttl_seconds, value_to_py, Strings};
 use crate::errors::{invalid_arg, result_code_number, utf8, Brief, Failure};
 use crate::reply::batch_records_to_py;
+
+/// One row of `NumpyBatchRecords.meta` (numpy_batch.META_DTYPE): generation u32, TTL i64.
+const META_ROW_BYTES: usize = 4 + 8;
 
 /// Result code of a key the server did not answer for (the crate leaves it unset).
 const CODE_NO_RESPONSE: i32 = -1;
@@ -86,8 +89,7 @@ impl BatchReadResult {
         let filled = py.detach(|| fill(&self.records, &fields, itemsize));
         let rows = filled.map_err(|f| f.into_pyerr(py))?;
         let mut codes = Vec::with_capacity(count * 4);
-        let mut generations = Vec::with_capacity(count * 4);
-        let mut ttls = Vec::with_capacity(count * 8);
+        let mut meta = Vec::with_capacity(count * META_ROW_BYTES);
         let keys = PyList::empty(py);
         for batch in &self.records {
             codes.extend_from_slice(&code_of(batch).to_le_bytes());
@@ -95,8 +97,8 @@ impl BatchReadResult {
                 .record
                 .as_ref()
                 .map_or((0, 0), |r| (r.generation, ttl_seconds(r)));
-            generations.extend_from_slice(&generation.to_le_bytes());
-            ttls.extend_from_slice(&ttl.to_le_bytes());
+            meta.extend_from_slice(&generation.to_le_bytes());
+            meta.extend_from_slice(&ttl.to_le_bytes());
             match &batch.key.user_key {
                 Some(user_key) => keys.append(value_to_py(py, user_key)?)?,
                 None => keys.append(py.None())?,
@@ -108,9 +110,8 @@ impl BatchReadResult {
             (
                 dtype,
                 PyByteArray::new(py, &rows),
-                PyBytes::new(py, &codes),
-                PyBytes::new(py, &generations),
-                PyBytes::new(py, &ttls),
+                PyByteArray::new(py, &codes),
+                PyByteArray::new(py, &meta),
                 keys,
             ),
         )
