@@ -7,12 +7,12 @@ group (sync rows, 64-thread rows, async rows), it starts one bench/workloads.py 
 client: this project's client, the published aerospike-py 0.14.4 (its own venv under
 bench/.venv-published, since the import name is the same) and the official C-based
 ``aerospike`` client (sync and a 64-thread pool: it has no asyncio). The processes take turns
-at every row: the sync rows, where the clients are within a few percent of each other, in
-``--slices`` slices each, the first client rotating. Last comes the Rust crate alone
-(bench/ceiling, the ceiling). It does so ``--rounds`` times and reports each row's median and
-range over the rounds, then the issue's targets as ratios of rows of the same round: a 2-core
-machine's round trip drifts from one minute to the next more than the clients differ. Writes
-``<out>.json`` (every slice) and ``<out>.md``.
+at every row, in ``--slices`` slices of ``--ops / --slices`` operations, the first client
+rotating, so rows compared with each other run within the same second. Last comes the Rust
+crate alone (bench/ceiling, the ceiling). It does so ``--rounds`` times and reports each row's
+median and range over the rounds, then the issue's targets as ratios of rows of the same
+round: a 2-core machine's round trip drifts from one minute to the next more than the clients
+differ. Writes ``<out>.json`` (every slice) and ``<out>.md``.
 
 The server runs on the last CPU and every client on the others (``--no-pin`` leaves placement
 to the scheduler). On a virtual machine whose idle CPUs halt, a round trip between two CPUs
@@ -298,7 +298,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(BENCH / "results" / "latest"))
     parser.add_argument("--rounds", type=int, default=3, help="times to run every client")
     parser.add_argument(
-        "--slices", type=int, default=5, help="turns the clients take at each sync row of a round"
+        "--slices", type=int, default=5, help="turns the clients take at each row of a round"
     )
     parser.add_argument("--published-wheel", help="path of the aerospike-py 0.14.4 wheel")
     parser.add_argument(
@@ -323,10 +323,7 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             found = []
             for group in GROUPS:
-                # A slice of 64 in flight would be mostly ramp: those rows run whole, as the
-                # crate's own do, and their clients are far apart.
-                slices = args.slices if group == "sync" else 1
-                found += run_group(clients, port, group, args.ops, slices)
+                found += run_group(clients, port, group, args.ops, args.slices)
             found += rows_of("rust-crate", [ceiling, f"127.0.0.1:{port}", str(args.ops)])
             rows += [{**row, "round": round_number} for row in found]
     finally:
