@@ -44,9 +44,8 @@ PUBLISHED_VENV = BENCH / ".venv-published"
 PUBLISHED = "aerospike-py==0.14.4"
 CLIENTS = ("ours", "published", "official", "rust-crate")
 GROUPS = ("sync", "threads", "async")
-"""The row groups of bench/workloads.py (sync, 64-thread, async rows), taken in turn by every
-client: rows compared with each other run seconds apart, while this machine's speed drifts
-over minutes."""
+"""The row groups of bench/workloads.py (sync, 64-thread, async rows): one process per client
+for each, the processes of a group taking turns slice by slice."""
 TIMEOUT = 900
 WORKLOADS = ("put", "get", "batch_read_100 to dicts", "batch_read_100 to numpy")
 """The workloads of bench/workloads.py; the official client has no NumPy batch."""
@@ -164,14 +163,17 @@ class Stepped:
         return [] if self.failure is None else [{"client": self.client, "error": self.failure}]
 
     def _answer(self) -> dict[str, Any] | None:
+        """The process's next JSON line; what a client library prints besides is skipped."""
         assert self.process.stdout is not None
-        answered, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
-        line = self.process.stdout.readline() if answered else ""
-        if not line:
-            self._fail(f"no answer within {TIMEOUT} s" if not answered else "it ended")
-            return None
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+        while True:
+            answered, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
+            line = self.process.stdout.readline() if answered else ""
+            if not line:
+                self._fail(f"no answer within {TIMEOUT} s" if not answered else "it ended")
+                return None
+            if line.startswith("{"):
+                answer: dict[str, Any] = json.loads(line)
+                return answer
 
     def _fail(self, why: str) -> None:
         self.process.kill()
@@ -212,16 +214,17 @@ def run_group(
 def per_round(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """A round's slices of a row taken together: their operations over their seconds."""
     merged: dict[tuple[object, ...], dict[str, Any]] = {}
+    failures = []
     for row in rows:
         if not isinstance(row.get("ops_per_sec"), float):
-            merged[(len(merged),)] = row
+            failures.append(row)
             continue
         key = (row["round"], row["client"], row["workload"], row["mode"])
         total = merged.setdefault(key, {**row, "ops": 0, "seconds": 0.0})
         total["ops"] += row["ops"]
         total["seconds"] += row["seconds"]
         total["ops_per_sec"] = total["ops"] / total["seconds"]
-    return list(merged.values())
+    return [*merged.values(), *failures]
 
 
 def rows_of(name: str, command: list[str]) -> list[dict[str, object]]:

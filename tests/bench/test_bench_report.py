@@ -1,8 +1,9 @@
-"""The bench's verdicts: each target is judged on ratios of rows measured in the same round."""
+"""The bench's report: slices make a round's row, and each target is judged on ratios of rows
+measured in the same round."""
 
 from __future__ import annotations
 
-from bench.run import targets
+from bench.run import per_round, targets
 
 
 def rows(*rounds: dict[tuple[str, str, str], float]) -> list[dict[str, object]]:
@@ -44,3 +45,17 @@ def test_a_target_below_its_bound_is_marked_unmet() -> None:
 def test_a_target_whose_rows_never_ran_in_one_round_is_unmet() -> None:
     report = targets(rows({OURS: 100.0}, {OFFICIAL: 100.0}))
     assert cells_of(report, "get sync vs official") == ["no paired rounds", "", "", "1.00", "no"]
+
+
+def test_a_rounds_slices_make_one_row_of_their_operations_over_their_seconds() -> None:
+    def sliced(round_number: int, ops: int, seconds: float) -> dict[str, object]:
+        row = {"client": "ours", "workload": "get", "mode": "sync", "round": round_number}
+        return {**row, "ops": ops, "seconds": seconds, "ops_per_sec": ops / seconds}
+
+    failure = {"client": "official", "error": "it ended (exit status 1): ", "round": 1}
+    merged = per_round([sliced(1, 100, 0.01), sliced(1, 100, 0.03), failure, sliced(2, 50, 0.01)])
+    assert [(row["round"], row["ops"], row["ops_per_sec"]) for row in merged[:2]] == [
+        (1, 200, 200 / 0.04),
+        (2, 50, 50 / 0.01),
+    ]
+    assert merged[2:] == [failure]
