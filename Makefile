@@ -9,7 +9,7 @@ LOADGEN := CARGO_TARGET_DIR=native/target cargo
 LOADGEN_FLAGS := --manifest-path loadtest/loadgen/Cargo.toml
 CEILING_FLAGS := --manifest-path bench/ceiling/Cargo.toml
 
-.PHONY: bench-devserver run devserver test lint check-rust test-rust test-python docs build venv \
+.PHONY: bench bench-devserver run devserver test lint check-rust test-rust test-python docs build venv \
 	loadtest loadtest-quick loadgen
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
@@ -58,6 +58,12 @@ test-python: build loadgen
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
 docs: build
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
+
+## The client benchmark (~7 min on 2 cores): ours, the published aerospike-py, the official client
+## and the Rust crate alone on one dev server, taking turns; the issue's targets as paired ratios.
+## Writes bench/results/latest.{json,md}.
+bench: build
+	$(PY) bench/run.py --rounds 5
 
 ## Dev-server throughput driven by the Rust crate at concurrency 64 (prints figures, asserts nothing).
 bench-devserver:
