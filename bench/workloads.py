@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from run import GROUPS  # bench/run.py, beside this script: the groups it has every client run
+from run import GROUPS, WORKLOADS  # bench/run.py, beside this script: what it asks for
 
 NS, SET = "test", "bench"
 KEYS = 1000
@@ -42,6 +42,9 @@ Call = Callable[[int], object]
 AsyncCall = Callable[[int], Awaitable[object]]
 
 
+PUT, GET, TO_DICTS, TO_NUMPY = WORKLOADS
+
+
 def key(i: int) -> tuple[str, str, int]:
     return (NS, SET, i % KEYS)
 
@@ -52,7 +55,7 @@ def batch_keys(b: int) -> list[tuple[str, str, int]]:
 
 def units(workload: str, ops: int) -> range:
     """The calls that make ``ops`` operations of ``workload``: batch rows count batches."""
-    return range(max(1, ops // OPS_PER_BATCH) if workload.startswith("batch") else ops)
+    return range(max(1, ops // OPS_PER_BATCH) if workload in (TO_DICTS, TO_NUMPY) else ops)
 
 
 def bins_of(result: Any) -> list[Any]:
@@ -67,14 +70,12 @@ def to_numpy(result: Any) -> Any:
 
 def calls(client: Any, numpy: bool) -> dict[str, Call]:
     found: dict[str, Call] = {
-        "put": lambda i: client.put(key(i), BINS),
-        "get": lambda i: client.get(key(i)),
-        "batch_read_100 to dicts": lambda b: bins_of(client.batch_read(batch_keys(b))),
+        PUT: lambda i: client.put(key(i), BINS),
+        GET: lambda i: client.get(key(i)),
+        TO_DICTS: lambda b: bins_of(client.batch_read(batch_keys(b))),
     }
     if numpy:
-        found["batch_read_100 to numpy"] = lambda b: to_numpy(
-            client.batch_read(batch_keys(b), bins=["i", "f"])
-        )
+        found[TO_NUMPY] = lambda b: to_numpy(client.batch_read(batch_keys(b), bins=["i", "f"]))
     return found
 
 
@@ -86,10 +87,10 @@ def async_calls(client: Any) -> dict[str, AsyncCall]:
         return to_numpy(await client.batch_read(batch_keys(b), bins=["i", "f"]))
 
     return {
-        "put": lambda i: client.put(key(i), BINS),
-        "get": lambda i: client.get(key(i)),
-        "batch_read_100 to dicts": dicts,
-        "batch_read_100 to numpy": numpy,
+        PUT: lambda i: client.put(key(i), BINS),
+        GET: lambda i: client.get(key(i)),
+        TO_DICTS: dicts,
+        TO_NUMPY: numpy,
     }
 
 
