@@ -284,8 +284,8 @@ def targets(rows: list[dict[str, object]]) -> str:
             continue
         median = statistics.median(ratios)
         met = "yes" if median >= bound else "**no**"
-        spread = f"{min(ratios):.2f} | {max(ratios):.2f}"
-        lines.append(f"| {what} | {median:.2f} | {spread} | {bound:.2f} | {met} |")
+        spread = f"{min(ratios):.3f} | {max(ratios):.3f}"
+        lines.append(f"| {what} | {median:.3f} | {spread} | {bound:.2f} | {met} |")
     return "\n".join(lines) + "\n"
 
 

@@ -34,12 +34,12 @@ def test_a_target_is_met_by_the_median_of_ratios_paired_within_rounds() -> None:
             {OURS: 10.0, OFFICIAL: 60.0},
         )
     )
-    assert cells_of(report, "get sync vs official") == ["1.11", "0.17", "1.11", "1.00", "yes"]
+    assert cells_of(report, "get sync vs official") == ["1.111", "0.167", "1.111", "1.00", "yes"]
 
 
 def test_a_target_below_its_bound_is_marked_unmet() -> None:
     report = targets(rows({OURS: 95.0, OFFICIAL: 100.0}))
-    assert cells_of(report, "get sync vs official") == ["0.95", "0.95", "0.95", "1.00", "**no**"]
+    assert cells_of(report, "get sync vs official") == ["0.950", "0.950", "0.950", "1.00", "**no**"]
 
 
 def test_a_target_whose_rows_never_ran_in_one_round_is_unmet() -> None:
