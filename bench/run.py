@@ -134,9 +134,9 @@ class Stepped:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.errors,
-            text=True,
         )
         self.failure: str | None = None
+        self._unread = b""
         ready = self._answer()
         self.workloads: list[str] = list(ready["ready"]) if ready else []
 
@@ -146,7 +146,9 @@ class Stepped:
             return None
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write(json.dumps({"workload": workload, "ops": ops}) + "\n")
+            self.process.stdin.write(
+                json.dumps({"workload": workload, "ops": ops}).encode() + b"\n"
+            )
             self.process.stdin.flush()
         except OSError:
             self._fail("it stopped reading its steps")
@@ -158,22 +160,35 @@ class Stepped:
         if self.failure is None:
             assert self.process.stdin is not None
             self.process.stdin.close()
-            if self.process.wait(timeout=TIMEOUT) != 0:
-                self._fail("it failed when its steps ended")
+            try:
+                if self.process.wait(timeout=TIMEOUT) != 0:
+                    self._fail("it failed when its steps ended")
+            except subprocess.TimeoutExpired:
+                self._fail(f"it did not end within {TIMEOUT} s of its last step")
         return [] if self.failure is None else [{"client": self.client, "error": self.failure}]
 
     def _answer(self) -> dict[str, Any] | None:
-        """The process's next JSON line; what a client library prints besides is skipped."""
+        """The process's next JSON line; what a client library prints besides is skipped.
+
+        Reads the pipe itself, keeping what follows the line, so that a wait with a time limit
+        never misses lines already read.
+        """
         assert self.process.stdout is not None
+        pipe = self.process.stdout.fileno()
         while True:
-            answered, _, _ = select.select([self.process.stdout], [], [], TIMEOUT)
-            line = self.process.stdout.readline() if answered else ""
-            if not line:
+            line, complete, rest = self._unread.partition(b"\n")
+            if complete:
+                self._unread = rest
+                if line.startswith(b"{"):
+                    answer: dict[str, Any] = json.loads(line)
+                    return answer
+                continue
+            answered, _, _ = select.select([pipe], [], [], TIMEOUT)
+            chunk = os.read(pipe, 1 << 16) if answered else b""
+            if not chunk:
                 self._fail(f"no answer within {TIMEOUT} s" if not answered else "it ended")
                 return None
-            if line.startswith("{"):
-                answer: dict[str, Any] = json.loads(line)
-                return answer
+            self._unread += chunk
 
     def _fail(self, why: str) -> None:
         self.process.kill()

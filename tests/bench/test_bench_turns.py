@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from bench.run import run_group
 
@@ -45,3 +46,17 @@ def test_a_client_whose_process_fails_is_reported_as_an_error_row(
     port = aerospike_hosts[0][1]
     rows = run_group([("ours", "false")], port, "sync", ops=400, slices=2)
     assert rows == [{"client": "ours", "error": "it ended (exit status 1): "}]
+
+
+def test_lines_a_client_prints_besides_its_answers_are_skipped(tmp_path: Path) -> None:
+    """A library's banner may share a write with an answer: the answer is still read."""
+    row = '{"client": "chatty", "workload": "get", "mode": "sync", "ops": 1, "seconds": 0.5}'
+    chatty = tmp_path / "chatty"
+    chatty.write_text(
+        "#!/bin/sh\n"
+        """printf 'banner\\n{"ready": ["get"]}\\n'\n"""
+        f"while read step; do printf 'noise\\n{row}\\n'; done\n"
+    )
+    chatty.chmod(0o755)
+    rows = run_group([("chatty", str(chatty))], port=1, group="sync", ops=200, slices=2)
+    assert [(row["workload"], row["slice"]) for row in rows] == [("get", 1), ("get", 2)]
