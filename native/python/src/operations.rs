@@ -344,24 +344,27 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
         let name = utf8(name, "operation code")?;
         let reads =
             name.ends_with("_size") || name.starts_with("list_get") || name.starts_with("map_get");
+        let bin = d.bin()?;
+        let operation = cdt_operation(&d, name, &bin)?;
         let answer = Answer {
-            bin: Some(d.bin()?),
+            bin: Some(bin),
             writes: !reads,
             answers: true,
         };
-        return Ok((cdt_operation(&d, name)?, answer));
+        return Ok((operation, answer));
     }
     let code = code.extract::<i64>().map_err(|_| d.missing("op"))?;
     let bin = d.item("bin")?.map(|name| bin_name(py, &name)).transpose()?;
+    let named = || bin.clone().ok_or_else(|| d.missing("bin"));
     let operation = match code {
         OPERATOR_READ => match &bin {
             Some(name) => ops::get_bin(name),
             None => ops::get(),
         },
-        OPERATOR_WRITE => ops::put(&Bin::new(d.bin()?, d.value("val")?)),
-        OPERATOR_INCR => ops::add(&Bin::new(d.bin()?, numeric(&d)?)),
-        OPERATOR_APPEND => ops::append(&Bin::new(d.bin()?, d.value("val")?)),
-        OPERATOR_PREPEND => ops::prepend(&Bin::new(d.bin()?, d.value("val")?)),
+        OPERATOR_WRITE => ops::put(&Bin::new(named()?, d.value("val")?)),
+        OPERATOR_INCR => ops::add(&Bin::new(named()?, numeric(&d)?)),
+        OPERATOR_APPEND => ops::append(&Bin::new(named()?, d.value("val")?)),
+        OPERATOR_PREPEND => ops::prepend(&Bin::new(named()?, d.value("val")?)),
         OPERATOR_TOUCH => ops::touch(),
         OPERATOR_DELETE => ops::delete(),
         other => {
@@ -396,9 +399,7 @@ fn numeric(d: &OpDict<'_, '_>) -> PyResult<Value> {
     }
 }
 
-fn cdt_operation(d: &OpDict<'_, '_>, name: &str) -> PyResult<Operation> {
-    let bin = d.bin()?;
-    let b = bin.as_str();
+fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation> {
     Ok(match name {
         "list_append" => lists::append(&d.list_policy()?, b, d.value("val")?),
         "list_append_items" => lists::append_items(&d.list_policy()?, b, d.items("values")?),
