@@ -101,6 +101,11 @@ class DevServer:
         """How many data commands each node has served, by index: shows where clients route."""
         return self._server.commands_served
 
+    @property
+    def connections_accepted(self) -> list[int]:
+        """How many client connections each node has accepted, by index: shows pool reuse."""
+        return self._server.connections_accepted
+
     def stop_node(self, index: int) -> None:
         """Stops node ``index``: its listener and connections close, the running nodes take over
         its partitions (new partition and peers generations), no record is lost."""

@@ -117,11 +117,11 @@ class AerospikeSettings(BaseSettings):
         "not pay for the handshake.",
     )
     idle_timeout: int = Field(
-        default=55,
-        ge=1,
+        default=0,
+        ge=0,
         le=86_400,
-        description="Seconds before an idle pooled connection is closed; keep it below the "
-        "server's proto-fd-idle-ms (60 s by default).",
+        description="Seconds before an idle pooled connection is closed; 0: never for "
+        "idleness (a connection the server closed is replaced when next checked out).",
     )
     socket_timeout_ms: int = Field(
         default=1000,

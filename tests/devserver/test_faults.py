@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +80,31 @@ def test_dropped_connections_close_and_the_client_recovers(
         assert raw.recv(1024) == b"", "the server closed the connection"
     client.put(KEY, {"a": 2})
     assert client.get(KEY)[2] == {"a": 2}
+
+
+def test_idle_connections_are_reaped_once_proto_fd_idle_ms_is_set(
+    devserver: DevServer, make_client: MakeClient
+) -> None:
+    client = make_client(devserver.hosts)
+    client.put(KEY, {"a": 1})
+    node = client.get_node_names()[0]["node_name"]
+    reaping = "set-config:context=service;proto-fd-idle-ms="
+    with pytest.raises(ex.InvalidRequest, match='must be milliseconds, got "soon"'):
+        client.info_single_node(reaping + "soon", node)
+    assert client.info_single_node(reaping + "100", node)
+    with (
+        socket.create_connection(devserver.hosts[0], timeout=5) as idle,
+        socket.create_connection(devserver.hosts[0], timeout=5) as busy,
+    ):
+        for _ in range(6):
+            busy.sendall(info_frame("node"))
+            assert busy.recv(1024)
+            time.sleep(0.05)
+        assert idle.recv(1024) == b"", "the server closed the idle connection"
+        busy.sendall(info_frame("node"))
+        assert busy.recv(1024), "a connection in use is kept"
+    time.sleep(0.2)
+    assert client.get(KEY)[2] == {"a": 1}
 
 
 def test_close_next_fails_one_attempt_and_a_retry_succeeds(

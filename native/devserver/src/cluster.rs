@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::Faults;
@@ -51,11 +52,13 @@ pub struct NodeIdentity {
     pub address: SocketAddr,
 }
 
-/// What a node has served, for tests that check routing.
+/// What a node has served, for tests that check routing and connection reuse.
 #[derive(Debug, Default)]
 pub struct NodeCounters {
     /// Data commands (AS_MSG requests) answered or failed by injection.
     pub commands: AtomicU64,
+    /// Client connections accepted.
+    pub connections: AtomicU64,
 }
 
 /// State every node of a cluster shares.
@@ -63,6 +66,9 @@ pub struct ClusterState {
     pub name: String,
     pub store: Store,
     pub faults: Faults,
+    /// `proto-fd-idle-ms`: how long a client connection may sit between requests before its
+    /// node closes it; 0 (as here by default): never. Changed with `set-config`.
+    pub proto_fd_idle_ms: watch::Sender<u64>,
     /// The live nodes, ordered by id so that the partition deal is stable across restarts.
     nodes: RwLock<Vec<NodeIdentity>>,
     partition_generation: AtomicU32,
@@ -75,6 +81,7 @@ impl ClusterState {
             name,
             store,
             faults: Faults::default(),
+            proto_fd_idle_ms: watch::Sender::new(0),
             nodes: RwLock::new(Vec::new()),
             partition_generation: AtomicU32::new(0),
             peers_generation: AtomicU32::new(0),
@@ -273,6 +280,14 @@ impl Cluster {
         self.slots
             .iter()
             .map(|s| s.counters.commands.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// The client connections each node has accepted, by index.
+    pub fn connections_accepted(&self) -> Vec<u64> {
+        self.slots
+            .iter()
+            .map(|s| s.counters.connections.load(Ordering::Relaxed))
             .collect()
     }
 

@@ -119,11 +119,31 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
         }
         "sindex" => sindex_stat(node, cluster, path.first().copied(), path.get(1).copied()),
         "query-show" => query_show(cluster, &params(command)),
+        "set-config" => set_config(cluster, &params(command)),
         faults::INFO_COMMAND => match cluster.faults.apply_info(&node.id, &params(command)) {
             Ok(()) => "ok".to_owned(),
             Err(message) => error(4, &message),
         },
         _ => error(4, "unrecognized command"),
+    }
+}
+
+/// `set-config:context=service;proto-fd-idle-ms=<ms>`, the one dynamic setting served: after
+/// how long between requests a node closes a client connection (0: never).
+fn set_config(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let idle_ms = match (params.get("context"), params.get("proto-fd-idle-ms")) {
+        (Some(&"service"), Some(ms)) if params.len() == 2 => ms,
+        _ => return error(4, "only context=service;proto-fd-idle-ms=<ms> can be set"),
+    };
+    match idle_ms.parse() {
+        Ok(ms) => {
+            cluster.proto_fd_idle_ms.send_replace(ms);
+            "ok".to_owned()
+        }
+        Err(_) => error(
+            4,
+            &format!("proto-fd-idle-ms must be milliseconds, got {idle_ms:?}"),
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The network side of a node: accept connections, then per connection a strict
-//! request/response loop. Idle connections are never reaped (clients pool them). A frame that
+//! request/response loop. Idle connections are reaped only once `proto-fd-idle-ms` is set, as
+//! a real server reaps them (clients pool them). A frame that
 //! cannot be trusted closes that one connection; nothing a client sends can stop the others.
 //! Injected faults ([`crate::faults`]) are applied here, between reading a request and answering.
 
@@ -7,11 +8,12 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::{self, AbortHandle, JoinSet};
+use tokio::time::{self, Duration, Instant};
 
 use crate::cluster::{ClusterState, NodeCounters, NodeIdentity};
 use crate::faults::{CommandClass, DropRequest, Outcome};
@@ -39,6 +41,7 @@ pub async fn serve(
             accepted = listener.accept() => {
                 // Accept errors (e.g. out of file descriptors) are transient: keep listening.
                 if let Ok((stream, _)) = accepted {
+                    counters.connections.fetch_add(1, Ordering::Relaxed);
                     let handle = connections.spawn(serve_connection(
                         stream,
                         Arc::clone(&node),
@@ -83,7 +86,8 @@ async fn serve_connection(
     let mut body = Vec::new();
     let mut reply = Vec::new();
     loop {
-        if reader.read_exact(&mut header).await.is_err() {
+        if !next_request(&mut reader, &state).await || reader.read_exact(&mut header).await.is_err()
+        {
             return;
         }
         let Ok(header) = Header::parse(header) else {
@@ -130,6 +134,30 @@ async fn serve_connection(
         }
         if writer.write_all(&reply).await.is_err() {
             return;
+        }
+    }
+}
+
+/// Waits for the next request to begin: false when the client closes the connection first, or
+/// when it stays idle past `proto-fd-idle-ms` (a change of the setting applies at once). Waits
+/// with `fill_buf`, which reads nothing when the reap comes first.
+async fn next_request(reader: &mut BufReader<OwnedReadHalf>, state: &ClusterState) -> bool {
+    let idle_since = Instant::now();
+    let mut idle_ms = state.proto_fd_idle_ms.subscribe();
+    loop {
+        let limit = *idle_ms.borrow_and_update();
+        let reaped = async {
+            match limit {
+                0 => std::future::pending().await,
+                ms => time::sleep_until(idle_since + Duration::from_millis(ms)).await,
+            }
+        };
+        tokio::select! {
+            filled = reader.fill_buf() => return filled.is_ok_and(|data| !data.is_empty()),
+            () = reaped => return false,
+            changed = idle_ms.changed() => if changed.is_err() {
+                return false;
+            },
         }
     }
 }

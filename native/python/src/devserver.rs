@@ -198,6 +198,14 @@ impl DevServer {
             .map_or_else(Vec::new, |r| r.cluster.commands_served())
     }
 
+    /// Client connections each node has accepted, by index; empty until started.
+    #[getter]
+    fn connections_accepted(&self) -> Vec<u64> {
+        self.running()
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.cluster.connections_accepted())
+    }
+
     #[pyo3(signature = (ms, commands, node = None))]
     fn inject_latency(
         &self,
