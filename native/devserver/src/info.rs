@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -137,7 +138,7 @@ fn set_config(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
     };
     match idle_ms.parse() {
         Ok(ms) => {
-            cluster.proto_fd_idle_ms.send_replace(ms);
+            cluster.proto_fd_idle_ms.store(ms, Ordering::Relaxed);
             "ok".to_owned()
         }
         Err(_) => error(

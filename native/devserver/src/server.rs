@@ -1,19 +1,19 @@
 //! The network side of a node: accept connections, then per connection a strict
-//! request/response loop. Idle connections are reaped only once `proto-fd-idle-ms` is set, as
-//! a real server reaps them (clients pool them). A frame that
+//! request/response loop. Idle connections are reaped only once `proto-fd-idle-ms` is set, as a
+//! real server's reaper does (clients pool them). A frame that
 //! cannot be trusted closes that one connection; nothing a client sends can stop the others.
 //! Injected faults ([`crate::faults`]) are applied here, between reading a request and answering.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::{self, AbortHandle, JoinSet};
-use tokio::time::{self, Duration, Instant};
+use tokio::time::{self, Duration, Instant, MissedTickBehavior};
 
 use crate::cluster::{ClusterState, NodeCounters, NodeIdentity};
 use crate::faults::{CommandClass, DropRequest, Outcome};
@@ -24,6 +24,52 @@ use crate::{batch, command, info, query};
 
 /// Room for a whole typical request, so that header and body arrive in one read.
 const READ_BUFFER: usize = 64 * 1024;
+/// How often a node looks for connections idle past `proto-fd-idle-ms`, as a server's reaper.
+const REAP_EVERY: Duration = Duration::from_millis(50);
+/// `Activity::idle_since` while the connection serves a request: never reaped then.
+const BUSY: u64 = u64::MAX;
+
+/// When a connection last finished a request, shared with its node's reaper.
+#[derive(Clone)]
+struct Activity {
+    epoch: Instant,
+    /// Milliseconds from `epoch`, or `BUSY`.
+    idle_since: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn new(epoch: Instant) -> Activity {
+        let activity = Activity {
+            epoch,
+            idle_since: Arc::new(AtomicU64::new(0)),
+        };
+        activity.idle();
+        activity
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(BUSY - 1)
+    }
+
+    fn idle(&self) {
+        self.idle_since.store(self.now(), Ordering::Relaxed);
+    }
+
+    fn busy(&self) {
+        self.idle_since.store(BUSY, Ordering::Relaxed);
+    }
+
+    fn idle_ms(&self) -> u64 {
+        self.now()
+            .saturating_sub(self.idle_since.load(Ordering::Relaxed))
+    }
+}
+
+/// An open connection, as its node's reaper sees it.
+struct Open {
+    handle: AbortHandle,
+    activity: Activity,
+}
 
 /// Accepts connections until the task is aborted; aborting also drops every connection.
 /// `drops` carries requests to close the open connections (fault injection).
@@ -35,29 +81,34 @@ pub async fn serve(
     state: Arc<ClusterState>,
 ) {
     let mut connections = JoinSet::new();
-    let mut open: HashMap<task::Id, AbortHandle> = HashMap::new();
+    let mut open: HashMap<task::Id, Open> = HashMap::new();
+    let epoch = Instant::now();
+    let mut reaper = time::interval(REAP_EVERY);
+    reaper.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 // Accept errors (e.g. out of file descriptors) are transient: keep listening.
                 if let Ok((stream, _)) = accepted {
                     counters.connections.fetch_add(1, Ordering::Relaxed);
+                    let activity = Activity::new(epoch);
                     let handle = connections.spawn(serve_connection(
                         stream,
                         Arc::clone(&node),
                         Arc::clone(&counters),
                         Arc::clone(&state),
+                        activity.clone(),
                     ));
-                    open.insert(handle.id(), handle);
+                    open.insert(handle.id(), Open { handle, activity });
                 }
             }
             Some(ended) = connections.join_next_with_id(), if !connections.is_empty() => {
                 open.remove(&ended.map_or_else(|e| e.id(), |(id, ())| id));
             }
             Some(request) = drops.recv() => {
-                for (id, handle) in &open {
+                for (id, connection) in &open {
                     if Some(*id) != request.except {
-                        handle.abort();
+                        connection.handle.abort();
                     }
                 }
                 // Aborted tasks end at once; the one kept open is not waited for.
@@ -69,6 +120,16 @@ pub async fn serve(
                 }
                 let _ = request.done.send(());
             }
+            _ = reaper.tick() => {
+                let limit = state.proto_fd_idle_ms.load(Ordering::Relaxed);
+                if limit > 0 {
+                    for connection in open.values() {
+                        if connection.activity.idle_ms() > limit {
+                            connection.handle.abort();
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -78,6 +139,7 @@ async fn serve_connection(
     node: Arc<NodeIdentity>,
     counters: Arc<NodeCounters>,
     state: Arc<ClusterState>,
+    activity: Activity,
 ) {
     let _ = stream.set_nodelay(true);
     let (reader, mut writer) = stream.into_split();
@@ -86,10 +148,11 @@ async fn serve_connection(
     let mut body = Vec::new();
     let mut reply = Vec::new();
     loop {
-        if !next_request(&mut reader, &state).await || reader.read_exact(&mut header).await.is_err()
-        {
+        activity.idle();
+        if reader.read_exact(&mut header).await.is_err() {
             return;
         }
+        activity.busy();
         let Ok(header) = Header::parse(header) else {
             return;
         };
@@ -134,30 +197,6 @@ async fn serve_connection(
         }
         if writer.write_all(&reply).await.is_err() {
             return;
-        }
-    }
-}
-
-/// Waits for the next request to begin: false when the client closes the connection first, or
-/// when it stays idle past `proto-fd-idle-ms` (a change of the setting applies at once). Waits
-/// with `fill_buf`, which reads nothing when the reap comes first.
-async fn next_request(reader: &mut BufReader<OwnedReadHalf>, state: &ClusterState) -> bool {
-    let idle_since = Instant::now();
-    let mut idle_ms = state.proto_fd_idle_ms.subscribe();
-    loop {
-        let limit = *idle_ms.borrow_and_update();
-        let reaped = async {
-            match limit {
-                0 => std::future::pending().await,
-                ms => time::sleep_until(idle_since + Duration::from_millis(ms)).await,
-            }
-        };
-        tokio::select! {
-            filled = reader.fill_buf() => return filled.is_ok_and(|data| !data.is_empty()),
-            () = reaped => return false,
-            changed = idle_ms.changed() => if changed.is_err() {
-                return false;
-            },
         }
     }
 }
