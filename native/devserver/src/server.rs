@@ -1,7 +1,7 @@
 //! The network side of a node: accept connections, then per connection a strict
 //! request/response loop. Idle connections are reaped only once `proto-fd-idle-ms` is set, as a
-//! real server's reaper does (clients pool them). A frame that
-//! cannot be trusted closes that one connection; nothing a client sends can stop the others.
+//! real server's reaper does (clients pool them). A frame that cannot be trusted closes that one
+//! connection; nothing a client sends can stop the others.
 //! Injected faults ([`crate::faults`]) are applied here, between reading a request and answering.
 
 use std::collections::HashMap;
