@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from aerospike_py import (
     RecordGenerationError,
     RecordNotFound,
 )
+from aerospike_py.devserver import DevServer
 
 NS = "test"
 
@@ -167,6 +169,26 @@ def test_connect_to_nothing_raises_cluster_error() -> None:
         client.connect()
     assert raised.value.result_code == -10
     assert not client.is_connected()
+
+
+@pytest.mark.devserver_only
+def test_a_key_with_no_node_raises_cluster_error_not_in_doubt() -> None:
+    """As the official client's InvalidNodeError (-8): a write that was never sent is not in
+    doubt, and no timeout elapsed."""
+    with DevServer() as server, aerospike_py.Client({"hosts": server.hosts}) as client:
+        client.put((NS, "gone", 1), {"i": 1})
+        server.stop_node(0)
+        deadline = time.monotonic() + 10
+        while client.get_node_names() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for call in (
+            lambda: client.put((NS, "gone", 1), {"i": 2}, policy={"max_retries": 0}),
+            lambda: client.get((NS, "gone", 1)),
+            lambda: client.batch_read([(NS, "gone", 1)]),
+        ):
+            with pytest.raises(aerospike_py.ClusterError, match=r"no node|appropriate node") as e:
+                call()
+            assert (e.value.result_code, e.value.in_doubt) == (-8, False)
 
 
 def test_async_results_reach_every_event_loop(config: dict[str, Any], set_name: str) -> None:

@@ -15,6 +15,10 @@ const CODE_NO_MORE_CONNECTIONS: i32 = -7;
 const CODE_INVALID_NODE: i32 = -8;
 const CODE_CONNECTION: i32 = -10;
 const CODE_TIMEOUT: i32 = 9;
+/// How the crate's single-record commands fail when no attempt found a node for the key's
+/// partition: they drop that error and report a bare timeout of this form, though nothing was
+/// sent (every other failure of theirs carries its own error).
+const NO_NODE_TRIES: &str = "Timeout after ";
 
 /// A failure carried out of a future; it becomes a Python exception once the GIL is held.
 #[derive(Debug)]
@@ -86,6 +90,15 @@ fn classify_aerospike(
             let number = result_code_number(*code);
             (class_for_code(number), message, Some(number), *in_doubt)
         }
+        E::Timeout(detail) if detail.starts_with(NO_NODE_TRIES) => (
+            "ClusterError",
+            format!(
+                "no node found for the key's partition: the client's view of the cluster has \
+                 none (it is refreshed every tend_interval); nothing was sent ({message})"
+            ),
+            Some(CODE_INVALID_NODE),
+            false,
+        ),
         E::Timeout(_) => ("AerospikeTimeoutError", message, Some(CODE_TIMEOUT), true),
         E::Connection(_) | E::Io(_) | E::MaxErrorRate(_) => {
             ("ClusterError", message, Some(CODE_CONNECTION), false)
