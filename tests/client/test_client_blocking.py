@@ -3,22 +3,13 @@ cluster, and it serves many threads at once."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
-
-
-def wait_until(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
+from tests.client.polling import wait_until
 
 
 @pytest.mark.devserver_only
