@@ -7,11 +7,11 @@ would discover the server's own address and go around the relay)."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from types import TracebackType
 from typing import Self
 
 import aerospike_py
+from tests.polling import wait_until
 
 HEADER = 8
 INFO_TYPE = 1
@@ -107,8 +107,5 @@ class ThreadedRelay:
 
 def wait_for_in_flight(client: aerospike_py.Client, count: int) -> None:
     """Polls the client's counters until ``count`` commands are in flight (at most 5 s)."""
-    for _ in range(5000):
-        if client.stats().in_flight == count:
-            return
-        threading.Event().wait(0.001)
-    raise AssertionError(f"never saw {count} commands in flight")
+    if not wait_until(lambda: client.stats().in_flight == count, 5, interval=0.001):
+        raise AssertionError(f"never saw {count} commands in flight")

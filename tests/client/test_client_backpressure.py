@@ -16,6 +16,7 @@ import pytest
 import aerospike_py
 from aerospike_py import BackpressureError
 from tests.client.stall import StallingRelay, ThreadedRelay, wait_for_in_flight
+from tests.polling import wait_until_async
 
 NS = "test"
 
@@ -65,7 +66,7 @@ async def test_a_stalled_slot_rejects_with_the_time_waited(
         async with aerospike_py.AsyncClient(config) as client:
             relay.hold()
             stalled = asyncio.ensure_future(client.put((NS, set_name, "a"), {"v": 1}))
-            await wait_until(lambda: client.stats().in_flight == 1)
+            assert await wait_until_async(lambda: client.stats().in_flight == 1, 5)
             with pytest.raises(BackpressureError) as raised:
                 await client.get((NS, set_name, "a"))
             assert raised.value.limit == 1
@@ -120,30 +121,23 @@ async def test_cancelling_frees_the_slot(
             queued = [
                 asyncio.ensure_future(client.get((NS, set_name, "k"))) for _ in range(queued_count)
             ]
-            await wait_until(
-                lambda: (client.stats().in_flight, client.stats().queued) == (1, queued_count)
+            assert await wait_until_async(
+                lambda: (client.stats().in_flight, client.stats().queued) == (1, queued_count), 5
             )
             for task in (*queued, running):
                 task.cancel()
             for task in (*queued, running):
                 with pytest.raises(asyncio.CancelledError):
                     await task
-            await wait_until(lambda: (client.stats().in_flight, client.stats().queued) == (0, 0))
+            assert await wait_until_async(
+                lambda: (client.stats().in_flight, client.stats().queued) == (0, 0), 5
+            )
             # Only the command that was in flight counts as failed; the queued ones never ran.
             assert client.stats().failed == 1
             relay.release()
             # The freed slot serves the next command at once (the queue would wait 10 s).
             record = await asyncio.wait_for(client.get((NS, set_name, "k")), timeout=5)
             assert record.bins == {"v": 1}
-
-
-async def wait_until(condition: Any) -> None:
-    """Polls ``condition`` on the event loop; fails the test after five seconds."""
-    for _ in range(2500):
-        if condition():
-            return
-        await asyncio.sleep(0.002)
-    raise AssertionError("condition not reached in time")
 
 
 def run_script(script: str, hosts: list[tuple[str, int]], env: dict[str, str] | None = None) -> str:

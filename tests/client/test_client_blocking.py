@@ -9,7 +9,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
-from tests.client.polling import wait_until
+from tests.polling import wait_until
 
 
 @pytest.mark.devserver_only

@@ -8,7 +8,6 @@ over as they arrive; collecting them all first would wait for node 1 forever (un
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
+from tests.polling import wait_until
 
 NS = "test"
 SET = "stream"
@@ -40,10 +40,7 @@ def config(server: DevServer) -> dict[str, Any]:
 
 def wait_until_idle(client: aerospike_py.Client | aerospike_py.AsyncClient) -> None:
     """The query's slot is given back shortly after foreach returns (bounded wait)."""
-    deadline = time.monotonic() + 5
-    while client.stats().in_flight and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert client.stats().in_flight == 0
+    assert wait_until(lambda: client.stats().in_flight == 0, 5)
 
 
 def releasing_node_1(cluster: DevServer, events: list[str]) -> Callable[[Any], None]:

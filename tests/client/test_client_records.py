@@ -14,7 +14,7 @@ from aerospike_py import (
     RecordNotFound,
 )
 from aerospike_py.devserver import DevServer
-from tests.client.polling import wait_until
+from tests.polling import wait_until
 
 NS = "test"
 

@@ -12,6 +12,7 @@ import aerospike
 import pytest
 
 from aerospike_py.devserver import DevServer
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.devserver_only
 
@@ -38,10 +39,8 @@ def seeded_client(cluster: DevServer) -> Iterator[Any]:
 
 
 def wait_for_nodes(client: Any, count: int) -> None:
-    deadline = time.monotonic() + 10
-    while len(client.get_nodes()) != count:
-        assert time.monotonic() < deadline, f"client sees {client.get_nodes()}, not {count} nodes"
-        time.sleep(0.05)
+    seen = wait_until(lambda: len(client.get_nodes()) == count, 10)
+    assert seen, f"client sees {client.get_nodes()}, not {count} nodes"
 
 
 def put_all(client: Any, set_name: str, count: int) -> None:

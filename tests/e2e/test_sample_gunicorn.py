@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from aerospike_py.devserver import DevServer
+from tests.polling import wait_until
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-fastapi"
 READY_WITHIN_SECONDS = 60.0
@@ -29,6 +30,20 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``url`` answers its readiness probe; fails at once if ``process`` exits first."""
+
+    def ready() -> bool:
+        assert process.poll() is None, log.read_text(errors="replace")
+        with contextlib.suppress(httpx.TransportError):
+            return httpx.get(f"{url}/health/ready", timeout=1).status_code == 200
+        return False
+
+    if not wait_until(ready, READY_WITHIN_SECONDS, interval=0.2):
+        log_text = log.read_text(errors="replace")
+        raise AssertionError(f"not ready in {READY_WITHIN_SECONDS} s:\n{log_text}")
 
 
 class Gunicorn:
@@ -62,16 +77,7 @@ class Gunicorn:
             )
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_WITHIN_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output()
-            try:
-                if httpx.get(f"{self.url}/health/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"not ready in {READY_WITHIN_SECONDS} s:\n{self.output()}")
+        wait_ready(self.url, self.process, self.log)
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -208,17 +214,16 @@ def test_metrics_add_up_over_both_workers(service: Gunicorn) -> None:
     slots = "aerospike_max_concurrent_operations"
     with httpx.Client(base_url=service.url, timeout=10) as http:
         # Each worker's client has 64 slots: only both workers' files together make 128.
-        deadline = time.monotonic() + 10
-        while sample_value(text := http.get("/metrics").text, slots) != 128:
-            assert time.monotonic() < deadline, text
-            time.sleep(0.2)
-        before = sample_value(text, completed)
+        both = wait_until(lambda: sample_value(http.get("/metrics").text, slots) == 128, 10)
+        assert both, http.get("/metrics").text
+        before = sample_value(http.get("/metrics").text, completed)
         for _ in range(40):  # new connections: gunicorn spreads them over the workers
             httpx.post(f"{service.url}/profiles/metrics-{uuid.uuid4().hex}/visits", timeout=10)
-        deadline = time.monotonic() + 10  # every worker copies its counters once a second
-        while sample_value(http.get("/metrics").text, completed) - before < 40:
-            assert time.monotonic() < deadline, http.get("/metrics").text
-            time.sleep(0.2)
+        # Every worker copies its counters once a second.
+        counted = wait_until(
+            lambda: sample_value(http.get("/metrics").text, completed) - before >= 40, 10
+        )
+        assert counted, http.get("/metrics").text
 
 
 def test_sigterm_during_writes_keeps_every_acknowledged_write(
@@ -340,14 +345,7 @@ def test_make_run_serves_the_sample_on_an_embedded_dev_server(tmp_path: Path) ->
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_WITHIN_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.2)
+        wait_ready(url, process, log)
         assert httpx.put(f"{url}/profiles/run", json=PROFILE, timeout=10).status_code == 201
         assert httpx.get(f"{url}/profiles/run", timeout=10).json()["name"] == "Ada"
     finally:
