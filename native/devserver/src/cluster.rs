@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::Faults;
@@ -66,8 +67,9 @@ pub struct ClusterState {
     pub store: Store,
     pub faults: Faults,
     /// `proto-fd-idle-ms`: how long a client connection may sit between requests before its
-    /// node closes it; 0 (as here by default): never. Changed with `set-config`.
-    pub proto_fd_idle_ms: AtomicU64,
+    /// node closes it; 0 (as here by default): never. Changed with `set-config`; the nodes'
+    /// reapers sleep until it is set.
+    pub proto_fd_idle_ms: watch::Sender<u64>,
     /// The live nodes, ordered by id so that the partition deal is stable across restarts.
     nodes: RwLock<Vec<NodeIdentity>>,
     partition_generation: AtomicU32,
@@ -80,7 +82,7 @@ impl ClusterState {
             name,
             store,
             faults: Faults::default(),
-            proto_fd_idle_ms: AtomicU64::new(0),
+            proto_fd_idle_ms: watch::Sender::new(0),
             nodes: RwLock::new(Vec::new()),
             partition_generation: AtomicU32::new(0),
             peers_generation: AtomicU32::new(0),

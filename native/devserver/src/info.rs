@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -138,7 +137,7 @@ fn set_config(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
     };
     match idle_ms.parse() {
         Ok(ms) => {
-            cluster.proto_fd_idle_ms.store(ms, Ordering::Relaxed);
+            cluster.proto_fd_idle_ms.send_replace(ms);
             "ok".to_owned()
         }
         Err(_) => error(

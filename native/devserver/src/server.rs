@@ -85,6 +85,8 @@ pub async fn serve(
     let epoch = Instant::now();
     let mut reaper = time::interval(REAP_EVERY);
     reaper.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut idle_setting = state.proto_fd_idle_ms.subscribe();
+    let mut idle_limit_ms = *idle_setting.borrow_and_update();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -120,13 +122,13 @@ pub async fn serve(
                 }
                 let _ = request.done.send(());
             }
-            _ = reaper.tick() => {
-                let limit = state.proto_fd_idle_ms.load(Ordering::Relaxed);
-                if limit > 0 {
-                    for connection in open.values() {
-                        if connection.activity.idle_ms() > limit {
-                            connection.handle.abort();
-                        }
+            Ok(()) = idle_setting.changed() => {
+                idle_limit_ms = *idle_setting.borrow_and_update();
+            }
+            _ = reaper.tick(), if idle_limit_ms > 0 => {
+                for connection in open.values() {
+                    if connection.activity.idle_ms() > idle_limit_ms {
+                        connection.handle.abort();
                     }
                 }
             }
