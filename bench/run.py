@@ -167,6 +167,15 @@ class Stepped:
                 self._fail(f"it did not end within {TIMEOUT} s of its last step")
         return [] if self.failure is None else [{"client": self.client, "error": self.failure}]
 
+    def close(self) -> None:
+        """Kills the process if it still runs (the bench was interrupted) and closes its pipes."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
     def _answer(self) -> dict[str, Any] | None:
         """The process's next JSON line; what a client library prints besides is skipped.
 
@@ -208,11 +217,12 @@ def run_group(
     interleave within the same second or so, so the machine's drift falls on all of them.
     """
     rows: list[dict[str, object]] = []
-    with contextlib.ExitStack() as files:
-        processes = [
-            Stepped(client, python, port, group, files.enter_context(tempfile.TemporaryFile()))
-            for client, python in clients
-        ]
+    with contextlib.ExitStack() as stack:
+        processes: list[Stepped] = []
+        for client, python in clients:
+            errors = stack.enter_context(tempfile.TemporaryFile())
+            stepped = Stepped(client, python, port, group, errors)
+            processes.append(stack.enter_context(contextlib.closing(stepped)))
         workloads = dict.fromkeys(w for process in processes for w in process.workloads)
         for workload in workloads:
             for number in range(slices):
