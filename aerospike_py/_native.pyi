@@ -62,8 +62,8 @@ class Client:
         """Names of the cluster nodes the client knows."""
     def stats(self) -> ClientStats:
         """Operation counters and latency histogram, read from atomics."""
-    def query(self, namespace: str, set_name: str) -> Query:
-        """A query (with ``where``) or scan (without) of one set."""
+    def query(self, namespace: str, set_name: str | None = None) -> Query:
+        """A query (with ``where``) or scan (without) of one set, or of the namespace."""
     def connect(self) -> Client:
         """Connects (starting the runtime on first use); returns the client."""
     def close(self) -> None:
@@ -164,11 +164,16 @@ class Client:
     def ping(self, policy: _Policy = None) -> bool:
         """True when a node answers an info command."""
     def truncate(
-        self, namespace: str, set_name: str, nanos: int = 0, policy: _Policy = None
+        self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> None:
-        """Removes records of a set last updated before ``nanos`` (0: all)."""
+        """Removes records of a set (None: the namespace) last updated before ``nanos`` (0: all)."""
     def index_integer_create(
-        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: _Policy = None,
     ) -> None:
         """Creates a numeric secondary index; returns once every node has it ready.
 
@@ -176,7 +181,12 @@ class Client:
         ``AerospikeTimeoutError`` names the index.
         """
     def index_string_create(
-        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: _Policy = None,
     ) -> None:
         """Creates a string secondary index; returns once every node has it ready."""
     def index_remove(self, namespace: str, index_name: str, policy: _Policy = None) -> None:
@@ -193,8 +203,8 @@ class AsyncClient:
         """Names of the cluster nodes the client knows."""
     def stats(self) -> ClientStats:
         """Operation counters and latency histogram, read from atomics."""
-    def query(self, namespace: str, set_name: str) -> AsyncQuery:
-        """A query (with ``where``) or scan (without) of one set."""
+    def query(self, namespace: str, set_name: str | None = None) -> AsyncQuery:
+        """A query (with ``where``) or scan (without) of one set, or of the namespace."""
     def connect(self) -> Awaitable[AsyncClient]:
         """Connects (starting the runtime on first use); resolves to the client."""
     def close(self) -> Awaitable[None]:
@@ -297,11 +307,16 @@ class AsyncClient:
     def ping(self, policy: _Policy = None) -> Awaitable[bool]:
         """True when a node answers an info command."""
     def truncate(
-        self, namespace: str, set_name: str, nanos: int = 0, policy: _Policy = None
+        self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> Awaitable[None]:
-        """Removes records of a set last updated before ``nanos`` (0: all)."""
+        """Removes records of a set (None: the namespace) last updated before ``nanos`` (0: all)."""
     def index_integer_create(
-        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: _Policy = None,
     ) -> Awaitable[None]:
         """Creates a numeric secondary index; returns once every node has it ready.
 
@@ -309,7 +324,12 @@ class AsyncClient:
         ``AerospikeTimeoutError`` names the index.
         """
     def index_string_create(
-        self, namespace: str, set_name: str, bin_name: str, index_name: str, policy: _Policy = None
+        self,
+        namespace: str,
+        set_name: str | None,
+        bin_name: str,
+        index_name: str,
+        policy: _Policy = None,
     ) -> Awaitable[None]:
         """Creates a string secondary index; returns once every node has it ready."""
     def index_remove(

@@ -189,6 +189,35 @@ def test_a_key_with_no_node_raises_cluster_error_not_in_doubt() -> None:
             assert (e.value.result_code, e.value.in_doubt) == (-8, False)
 
 
+@pytest.mark.devserver_only
+def test_only_a_write_that_timed_out_is_in_doubt(devserver: DevServer) -> None:
+    """A read that timed out changed nothing; a write may have been applied (as the official
+    client reports them). The same holds for a connection lost after the request went out."""
+    slow = {"total_timeout": 100, "max_retries": 0}
+    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+        client.put((NS, "doubt", 1), {"n": 1})
+        devserver.inject_latency(300)
+        for call, in_doubt in (
+            (lambda: client.get((NS, "doubt", 1), policy=slow), False),
+            (lambda: client.operate((NS, "doubt", 1), [{"op": 1, "bin": "n"}], policy=slow), False),
+            (lambda: client.batch_read([(NS, "doubt", 1)], policy=slow), False),
+            (lambda: client.put((NS, "doubt", 1), {"n": 2}, policy=slow), True),
+            (lambda: client.increment((NS, "doubt", 1), "n", 1, policy=slow), True),
+            (lambda: client.batch_remove([(NS, "doubt", 1)], policy=slow), True),
+        ):
+            with pytest.raises(aerospike_py.AerospikeTimeoutError) as raised:
+                call()
+            assert raised.value.in_doubt is in_doubt
+        devserver.clear_faults()
+        devserver.close_next(2)
+        with pytest.raises(aerospike_py.ClusterError) as lost:
+            client.get((NS, "doubt", 1), policy={"max_retries": 0})
+        assert lost.value.in_doubt is False
+        with pytest.raises(aerospike_py.ClusterError) as lost:
+            client.put((NS, "doubt", 1), {"n": 3}, policy={"max_retries": 0})
+        assert lost.value.in_doubt is True
+
+
 def test_async_results_reach_every_event_loop(config: dict[str, Any], set_name: str) -> None:
     """Thousands of completions, on two event loops in turn, none lost (no hang)."""
     capped = {**config, "max_concurrent_operations": 64}

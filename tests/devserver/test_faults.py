@@ -106,9 +106,11 @@ def test_idle_connections_are_reaped_once_proto_fd_idle_ms_is_set(
     time.sleep(0.2)
     assert client.get(KEY)[2] == {"a": 1}
     assert client.info_single_node(reaping + "0", node)
-    with socket.create_connection(devserver.hosts[0], timeout=0.4) as idle:
-        with pytest.raises(TimeoutError):
-            idle.recv(1024)  # 0 turns reaping off again: neither closed nor answered
+    with (
+        socket.create_connection(devserver.hosts[0], timeout=0.4) as idle,
+        pytest.raises(TimeoutError),
+    ):
+        idle.recv(1024)  # 0 turns reaping off again: neither closed nor answered
 
 
 def test_close_next_fails_one_attempt_and_a_retry_succeeds(

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyBool, PyInt, PyTuple, PyType};
 
 use crate::bridge::{self, Start};
+use crate::convert::{namespace_from_py, set_from_py, text_from_py};
 use crate::core::{Core, Drive, IndexSpec, Job, Modify};
-use crate::errors::Failure;
+use crate::errors::{invalid_arg, Brief, Failure};
 use crate::gate::LATENCY_BOUNDS;
 use crate::query::{AsyncQuery, Query};
 use crate::reply::Reply;
@@ -35,6 +36,31 @@ fn run_lifecycle_async(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
     bridge::spawn(py, &job.runtime, Start::OnRuntime, job.future)
 }
 
+/// A truncate's cut-off in nanoseconds since the epoch: records last updated before it go; 0
+/// (the default): now.
+pub struct Nanos(i64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Nanos {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let nanos = (!value.is_instance_of::<PyBool>() && value.is_instance_of::<PyInt>())
+            .then(|| value.extract::<i64>().ok())
+            .flatten()
+            .filter(|n| *n >= 0);
+        nanos.map(Nanos).ok_or_else(|| {
+            invalid_arg(
+                value.py(),
+                format!(
+                    "truncate nanos must be an int >= 0 (nanoseconds since the epoch; 0: now), \
+                     got {:.80}",
+                    Brief(&value)
+                ),
+            )
+        })
+    }
+}
+
 static STATS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn stats<'py>(py: Python<'py>, core: &Core) -> PyResult<Bound<'py, PyAny>> {
@@ -54,13 +80,6 @@ fn stats<'py>(py: Python<'py>, core: &Core) -> PyResult<Bound<'py, PyAny>> {
             PyTuple::new(py, counts)?,
             sum,
         ))
-}
-
-fn index_type(kind: &str) -> aerospike::IndexType {
-    match kind {
-        "string" => aerospike::IndexType::String,
-        _ => aerospike::IndexType::Numeric,
-    }
 }
 
 macro_rules! commands {
@@ -84,8 +103,11 @@ macro_rules! commands {
                 stats(py, &self.core)
             }
 
-            fn query(&self, namespace: String, set_name: String) -> $query {
-                $query::new(self.core.clone(), namespace, set_name)
+            #[pyo3(signature = (namespace, set_name=None))]
+            fn query(&self, namespace: &Bound<'_, PyAny>, set_name: Option<&Bound<'_, PyAny>>) -> PyResult<$query> {
+                let namespace = namespace_from_py(namespace, "query namespace")?;
+                let set = set_from_py(set_name, "query set")?;
+                Ok($query::new(self.core.clone(), namespace, set))
             }
 
             #[pyo3(signature = (key, bins, meta=None, policy=None))]
@@ -169,12 +191,14 @@ macro_rules! commands {
             }
 
             #[pyo3(signature = (command, policy=None))]
-            fn info_all<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+            fn info_all<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let command = text_from_py(command, "info command")?;
                 shield(py, || $run(py, self.core.info_all(py, command, policy)?))
             }
 
             #[pyo3(signature = (command, policy=None))]
-            fn info_random_node<'py>(&self, py: Python<'py>, command: String, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+            fn info_random_node<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let command = text_from_py(command, "info command")?;
                 shield(py, || $run(py, self.core.info_random_node(py, command, policy)?))
             }
 
@@ -183,26 +207,30 @@ macro_rules! commands {
                 shield(py, || $run(py, self.core.ping(py, policy)?))
             }
 
-            #[pyo3(signature = (namespace, set_name, nanos=0, policy=None))]
-            fn truncate<'py>(&self, py: Python<'py>, namespace: String, set_name: String, nanos: i64, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.truncate(py, namespace, set_name, nanos, policy)?))
+            #[pyo3(signature = (namespace, set_name, nanos=Nanos(0), policy=None), text_signature = "($self, namespace, set_name, nanos=0, policy=None)")]
+            fn truncate<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, nanos: Nanos, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let namespace = namespace_from_py(namespace, "truncate namespace")?;
+                let set = set_from_py(set_name, "truncate set")?;
+                shield(py, || $run(py, self.core.truncate(py, namespace, set, nanos.0, policy)?))
             }
 
             #[pyo3(signature = (namespace, set_name, bin_name, index_name, policy=None))]
-            fn index_integer_create<'py>(&self, py: Python<'py>, namespace: String, set_name: String, bin_name: String, index_name: String, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let spec = IndexSpec { namespace, set: set_name, bin: bin_name, name: index_name, kind: index_type("integer") };
+            fn index_integer_create<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, bin_name: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let spec = IndexSpec::from_py(py, namespace, set_name, bin_name, index_name, aerospike::IndexType::Numeric)?;
                 shield(py, || $run(py, self.core.index_create(py, spec, policy)?))
             }
 
             #[pyo3(signature = (namespace, set_name, bin_name, index_name, policy=None))]
-            fn index_string_create<'py>(&self, py: Python<'py>, namespace: String, set_name: String, bin_name: String, index_name: String, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let spec = IndexSpec { namespace, set: set_name, bin: bin_name, name: index_name, kind: index_type("string") };
+            fn index_string_create<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, bin_name: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let spec = IndexSpec::from_py(py, namespace, set_name, bin_name, index_name, aerospike::IndexType::String)?;
                 shield(py, || $run(py, self.core.index_create(py, spec, policy)?))
             }
 
             #[pyo3(signature = (namespace, index_name, policy=None))]
-            fn index_remove<'py>(&self, py: Python<'py>, namespace: String, index_name: String, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.index_remove(py, namespace, index_name, policy)?))
+            fn index_remove<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let namespace = namespace_from_py(namespace, "index namespace")?;
+                let name = text_from_py(index_name, "index name")?;
+                shield(py, || $run(py, self.core.index_remove(py, namespace, name, policy)?))
             }
 
             $($own)*

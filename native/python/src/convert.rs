@@ -15,9 +15,30 @@ use crate::errors::{invalid_arg, text_of, utf8, Brief};
 /// The longest bin name the server accepts, in bytes.
 const MAX_BIN_NAME_BYTES: usize = 15;
 const DIGEST_BYTES: usize = 20;
+const MAX_NAMESPACE_BYTES: usize = 31;
+const MAX_SET_BYTES: usize = 63;
+/// How deep lists and maps may nest in a value: far beyond real data, and well within the
+/// stack of any thread that converts or encodes it (each level recurses).
+const MAX_NESTING: usize = 256;
 
 pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    nested_value_from_py(value, 0)
+}
+
+/// `value_from_py` for a value inside `depth` lists or maps; a list or map of its own counts
+/// one more level.
+fn nested_value_from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     let py = value.py();
+    let level = || {
+        if depth < MAX_NESTING {
+            Ok(depth + 1)
+        } else {
+            Err(invalid_arg(
+                py,
+                format!("value nests lists and maps more than {MAX_NESTING} levels deep"),
+            ))
+        }
+    };
     if value.is_none() {
         Ok(Value::Nil)
     } else if let Ok(flag) = value.cast::<PyBool>() {
@@ -38,20 +59,23 @@ pub fn value_from_py(value: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if let Ok(bytes) = value.cast::<PyByteArray>() {
         Ok(Value::Blob(bytes.to_vec()))
     } else if let Ok(list) = value.cast::<PyList>() {
+        let depth = level()?;
         list.iter()
-            .map(|item| value_from_py(&item))
+            .map(|item| nested_value_from_py(&item, depth))
             .collect::<PyResult<_>>()
             .map(Value::List)
     } else if let Ok(tuple) = value.cast::<PyTuple>() {
+        let depth = level()?;
         tuple
             .iter()
-            .map(|item| value_from_py(&item))
+            .map(|item| nested_value_from_py(&item, depth))
             .collect::<PyResult<_>>()
             .map(Value::List)
     } else if let Ok(dict) = value.cast::<PyDict>() {
+        let depth = level()?;
         let mut map = HashMap::with_capacity(dict.len());
         for (k, v) in dict.iter() {
-            map.insert(map_key_from_py(&k)?, value_from_py(&v)?);
+            map.insert(map_key_from_py(&k)?, nested_value_from_py(&v, depth)?);
         }
         Ok(Value::HashMap(map))
     } else {
@@ -186,6 +210,47 @@ pub fn bin_names(py: Python<'_>, names: &Bound<'_, PyAny>) -> PyResult<Vec<Strin
     iter.map(|name| bin_name(py, &name?)).collect()
 }
 
+/// A namespace: a str of 1 to 31 bytes.
+pub fn namespace_from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let namespace = text_of(value, what, "a str")?;
+    if namespace.is_empty() || namespace.len() > MAX_NAMESPACE_BYTES {
+        return Err(invalid_arg(
+            value.py(),
+            format!(
+                "{what} {:.80} is {} bytes; Aerospike allows 1 to {MAX_NAMESPACE_BYTES}",
+                Brief(&value.repr()?),
+                namespace.len()
+            ),
+        ));
+    }
+    Ok(namespace.to_owned())
+}
+
+/// A set: a str of at most 63 bytes, or None (records outside any set; for a query or a
+/// truncate, the whole namespace).
+pub fn set_from_py(value: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<String> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(String::new());
+    };
+    let set = text_of(value, what, "a str or None")?;
+    if set.len() > MAX_SET_BYTES {
+        return Err(invalid_arg(
+            value.py(),
+            format!(
+                "{what} {:.80} is {} bytes; Aerospike allows at most {MAX_SET_BYTES}",
+                Brief(&value.repr()?),
+                set.len()
+            ),
+        ));
+    }
+    Ok(set.to_owned())
+}
+
+/// Any other text argument (an index name, an info command).
+pub fn text_from_py(value: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    text_of(value, what, "a str").map(str::to_owned)
+}
+
 /// `(namespace, set, user_key)` or `(namespace, set, user_key | None, digest)`.
 pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     let malformed = || {
@@ -198,22 +263,8 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     if !(3..=4).contains(&tuple.len()) {
         return Err(malformed());
     }
-    let namespace = text_of(&tuple.get_item(0)?, "key namespace", "a str")?.to_owned();
-    if namespace.is_empty() {
-        return Err(invalid_arg(
-            py,
-            format!(
-                "key namespace must not be empty in {key:.120}",
-                key = Brief(key)
-            ),
-        ));
-    }
-    let set = tuple.get_item(1)?;
-    let set = if set.is_none() {
-        String::new()
-    } else {
-        text_of(&set, "key set", "a str or None")?.to_owned()
-    };
+    let namespace = namespace_from_py(&tuple.get_item(0)?, "key namespace")?;
+    let set = set_from_py(Some(&tuple.get_item(1)?), "key set")?;
     let user_key = tuple.get_item(2)?;
     let user_key = if user_key.is_none() {
         None
@@ -222,19 +273,22 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     };
     if tuple.len() == 4 {
         let digest = tuple.get_item(3)?;
-        let digest: [u8; DIGEST_BYTES] = digest
-            .cast::<PyBytes>()
-            .ok()
-            .and_then(|bytes| bytes.as_bytes().try_into().ok())
-            .ok_or_else(|| {
-                invalid_arg(
-                    py,
-                    format!(
-                        "key digest must be 20 bytes, got {digest:.80}",
-                        digest = Brief(&digest)
-                    ),
-                )
-            })?;
+        let bytes = match digest.cast::<PyByteArray>() {
+            Ok(array) => Some(array.to_vec()),
+            Err(_) => digest.cast::<PyBytes>().ok().map(|b| b.as_bytes().to_vec()),
+        };
+        let digest: [u8; DIGEST_BYTES] =
+            bytes
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or_else(|| {
+                    invalid_arg(
+                        py,
+                        format!(
+                            "key digest must be 20 bytes, got {digest:.80}",
+                            digest = Brief(&digest)
+                        ),
+                    )
+                })?;
         return Key::key_with_digest::<String>(namespace, Some(set), user_key, digest)
             .map_err(|e| invalid_arg(py, e.to_string()));
     }

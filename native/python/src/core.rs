@@ -9,11 +9,14 @@ use std::sync::{Arc, PoisonError, RwLock};
 use aerospike::{BatchOperation, BatchRecord, Bin, Bins, Concurrency, ResultCode, Value};
 use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
 use crate::config::{self, Config};
-use crate::convert::{bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, value_from_py};
+use crate::convert::{
+    bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, namespace_from_py, set_from_py,
+    text_from_py, value_from_py,
+};
 use crate::errors::{client_error, invalid_arg, Brief, Failure};
+use crate::fields::Entry;
 use crate::gate::Gate;
 use crate::index::{self, Wanted};
 use crate::operations::operations_from_py;
@@ -42,6 +45,23 @@ pub enum Drive {
     Caller,
     /// The `AsyncClient`: the worker runtime drives it while the event loop goes on.
     Workers,
+}
+
+/// Whether a command can change data: only then can its failure leave it in doubt.
+#[derive(Clone, Copy)]
+pub enum Effect {
+    Reads,
+    Writes,
+}
+
+impl Effect {
+    fn of(writes: bool) -> Effect {
+        if writes {
+            Effect::Writes
+        } else {
+            Effect::Reads
+        }
+    }
 }
 
 pub struct Core {
@@ -173,13 +193,20 @@ impl Core {
     pub fn job<F>(
         &self,
         py: Python<'_>,
+        effect: Effect,
         command: impl FnOnce(Arc<aerospike::Client>) -> F,
     ) -> PyResult<Job>
     where
         F: Future<Output = Result<Reply, Failure>> + Send + 'static,
     {
         let session = self.session(py)?;
-        let future = self.gate.clone().run(command(session.client));
+        let command = command(session.client);
+        let future = self.gate.clone().run(async move {
+            command.await.map_err(|failure| match (effect, failure) {
+                (Effect::Writes, Failure::Aerospike(error)) => Failure::Written(error),
+                (_, failure) => failure,
+            })
+        });
         Ok(Job {
             runtime: session.runtime,
             future: Box::pin(future),
@@ -197,8 +224,11 @@ impl Core {
         let key = key_from_py(py, key)?;
         let bins = bins_from_py(py, bins)?;
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, |client| async move {
-            client.put(&policy, &key, &bins).await?;
+        self.job(py, Effect::Writes, |client| async move {
+            client
+                .put(&policy, &key, &bins)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?;
             Ok(Reply::Nothing)
         })
     }
@@ -216,8 +246,11 @@ impl Core {
             None => Bins::All,
         };
         let policy = policy::read(&self.config.defaults, policy)?;
-        self.job(py, |client| async move {
-            let record = client.get(&policy, &key, bins).await?;
+        self.job(py, Effect::Reads, |client| async move {
+            let record = client
+                .get(&policy, &key, bins)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?;
             Ok(Reply::Record { key, record })
         })
     }
@@ -230,7 +263,7 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let policy = policy::read(&self.config.defaults, policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Reads, |client| async move {
             match client.get(&policy, &key, Bins::None).await {
                 Ok(record) => Ok(Reply::Exists {
                     key,
@@ -239,7 +272,7 @@ impl Core {
                 Err(aerospike::Error::ServerError(ResultCode::KeyNotFoundError, _, _)) => {
                     Ok(Reply::Exists { key, record: None })
                 }
-                Err(error) => Err(error.into()),
+                Err(error) => Err(Failure::for_record(&client, &key, error)),
             }
         })
     }
@@ -253,8 +286,12 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, |client| async move {
-            if client.delete(&policy, &key).await? {
+        self.job(py, Effect::Writes, |client| async move {
+            if client
+                .delete(&policy, &key)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?
+            {
                 Ok(Reply::Nothing)
             } else {
                 Err(not_found())
@@ -273,12 +310,18 @@ impl Core {
         let key = key_from_py(py, key)?;
         let mut policy = policy::write(&self.config.defaults, policy, meta)?;
         if let Some(ttl) = val.filter(|v| !v.is_none()) {
-            let meta = pyo3::types::PyDict::new(py);
-            meta.set_item("ttl", ttl)?;
-            policy = policy::write(&self.config.defaults, None, Some(meta.as_any()))?;
+            let entry = Entry {
+                context: "touch",
+                key: "val",
+                value: ttl,
+            };
+            policy.expiration = policy::expiration(&entry, self.config.defaults.write.expiration)?;
         }
-        self.job(py, |client| async move {
-            client.touch(&policy, &key).await?;
+        self.job(py, Effect::Writes, |client| async move {
+            client
+                .touch(&policy, &key)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?;
             Ok(Reply::Nothing)
         })
     }
@@ -311,12 +354,13 @@ impl Core {
         }
         let bins = [Bin::new(bin_name(py, bin)?, value)];
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, |client| async move {
-            match kind {
-                Modify::Append => client.append(&policy, &key, &bins).await?,
-                Modify::Prepend => client.prepend(&policy, &key, &bins).await?,
-                Modify::Increment => client.add(&policy, &key, &bins).await?,
-            }
+        self.job(py, Effect::Writes, |client| async move {
+            let outcome = match kind {
+                Modify::Append => client.append(&policy, &key, &bins).await,
+                Modify::Prepend => client.prepend(&policy, &key, &bins).await,
+                Modify::Increment => client.add(&policy, &key, &bins).await,
+            };
+            outcome.map_err(|error| Failure::for_record(&client, &key, error))?;
             Ok(Reply::Nothing)
         })
     }
@@ -335,8 +379,11 @@ impl Core {
             .map(|name| Bin::new(name, Value::Nil))
             .collect();
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, |client| async move {
-            client.put(&policy, &key, &bins).await?;
+        self.job(py, Effect::Writes, |client| async move {
+            client
+                .put(&policy, &key, &bins)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?;
             Ok(Reply::Nothing)
         })
     }
@@ -355,9 +402,16 @@ impl Core {
         if operations.list.is_empty() {
             return Err(invalid_arg(py, "operate needs at least one operation"));
         }
-        let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, |client| async move {
-            let mut record = client.operate(&policy, &key, &operations.list).await?;
+        let mut policy = policy::write(&self.config.defaults, policy, meta)?;
+        if let Some(ttl) = operations.ttl {
+            policy.expiration = policy::expiration_of(ttl, self.config.defaults.write.expiration);
+        }
+        let effect = Effect::of(operations.writes());
+        self.job(py, effect, |client| async move {
+            let mut record = client
+                .operate(&policy, &key, &operations.list)
+                .await
+                .map_err(|error| Failure::for_record(&client, &key, error))?;
             operations.drop_silent_answers(&mut record.bins);
             Ok(if ordered {
                 let order = operations.result_order(&record.bins);
@@ -394,7 +448,13 @@ impl Core {
                 .map(|key| BatchOperation::read(&read_policy, key, bins.clone()))
                 .collect()
         };
-        self.run_batch(py, batch_policy, operations, Reply::BatchRead)
+        self.run_batch(
+            py,
+            batch_policy,
+            Effect::Reads,
+            operations,
+            Reply::BatchRead,
+        )
     }
 
     pub fn batch_write(
@@ -420,15 +480,22 @@ impl Core {
             let bins = bins_from_py(py, &tuple.get_item(1)?)?;
             let mut write = parsed.write.clone();
             if tuple.len() == 3 {
-                let meta = tuple.get_item(2)?;
-                let single = policy::write(&self.config.defaults, None, Some(&meta))?;
-                write.expiration = single.expiration;
-                write.generation = single.generation;
+                policy::apply_meta(
+                    (&mut write.expiration, &mut write.generation),
+                    self.config.defaults.write.expiration,
+                    Some(&tuple.get_item(2)?),
+                )?;
             }
             let ops = bins.iter().map(aerospike::operations::put).collect();
             operations.push(BatchOperation::write(&write, key, ops));
         }
-        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
+        self.run_batch(
+            py,
+            parsed.batch,
+            Effect::Writes,
+            move || operations,
+            Reply::BatchRecords,
+        )
     }
 
     pub fn batch_operate(
@@ -440,7 +507,17 @@ impl Core {
     ) -> PyResult<Job> {
         let keys = keys_from_py(py, keys)?;
         let ops = operations_from_py(py, list)?;
-        let parsed = policy::batch_write(&self.config.defaults, policy)?;
+        if ops.list.is_empty() {
+            return Err(invalid_arg(
+                py,
+                "batch_operate needs at least one operation",
+            ));
+        }
+        let mut parsed = policy::batch_write(&self.config.defaults, policy)?;
+        if let Some(ttl) = ops.ttl {
+            parsed.write.expiration =
+                policy::expiration_of(ttl, self.config.defaults.write.expiration);
+        }
         // The crate refuses a batch write without a write: reads go as batch reads.
         let read_policy = policy::batch_read_policy(&self.config.defaults);
         let writes = ops.writes();
@@ -457,6 +534,7 @@ impl Core {
         self.run_batch(
             py,
             parsed.batch,
+            Effect::of(writes),
             move || operations,
             move |mut records| {
                 for record in records.iter_mut().filter_map(|batch| batch.record.as_mut()) {
@@ -479,7 +557,13 @@ impl Core {
             .into_iter()
             .map(|key| BatchOperation::delete(&parsed.delete, key))
             .collect();
-        self.run_batch(py, parsed.batch, move || operations, Reply::BatchRecords)
+        self.run_batch(
+            py,
+            parsed.batch,
+            Effect::Writes,
+            move || operations,
+            Reply::BatchRecords,
+        )
     }
 
     /// Every batch command: `operations` are built in the command (off the GIL when they need
@@ -488,10 +572,11 @@ impl Core {
         &self,
         py: Python<'_>,
         mut policy: aerospike::BatchPolicy,
+        effect: Effect,
         operations: impl FnOnce() -> Vec<BatchOperation> + Send + 'static,
         reply: impl FnOnce(Vec<BatchRecord>) -> Reply + Send + 'static,
     ) -> PyResult<Job> {
-        self.job(py, |client| {
+        self.job(py, effect, |client| {
             policy.concurrency = concurrency(&client);
             async move {
                 let records = client.batch(&policy, &operations()).await?;
@@ -507,7 +592,7 @@ impl Core {
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Reads, |client| async move {
             let mut answers = Vec::new();
             for node in client.nodes() {
                 answers.push(match info_value(&node, &admin, &command).await {
@@ -526,7 +611,7 @@ impl Core {
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Reads, |client| async move {
             let nodes = client.nodes();
             let node = nodes
                 .get(any_index(nodes.len()))
@@ -539,7 +624,7 @@ impl Core {
     /// True when a node answers the "build" info command within the policy's timeout.
     pub fn ping(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Reads, |client| async move {
             let Some(node) = client.nodes().into_iter().next() else {
                 return Ok(Reply::Flag(false));
             };
@@ -560,7 +645,7 @@ impl Core {
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Writes, |client| async move {
             client.truncate(&admin, &namespace, &set, nanos).await?;
             Ok(Reply::Nothing)
         })
@@ -572,10 +657,8 @@ impl Core {
         spec: IndexSpec,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
-        index::check_name(py, &spec.name)?;
-        bin_name(py, &PyString::new(py, &spec.bin))?;
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Writes, |client| async move {
             client
                 .create_index_on_bin(
                     &admin,
@@ -603,7 +686,7 @@ impl Core {
     ) -> PyResult<Job> {
         index::check_name(py, &name)?;
         let admin = admin_policy(policy)?;
-        self.job(py, |client| async move {
+        self.job(py, Effect::Writes, |client| async move {
             client
                 .drop_index(&admin, &namespace, "", &name)
                 .await
@@ -637,11 +720,33 @@ impl Drop for Core {
 }
 
 pub struct IndexSpec {
-    pub namespace: String,
-    pub set: String,
-    pub bin: String,
-    pub name: String,
-    pub kind: aerospike::IndexType,
+    namespace: String,
+    set: String,
+    bin: String,
+    name: String,
+    kind: aerospike::IndexType,
+}
+
+impl IndexSpec {
+    /// The index an `index_*_create` call describes, each part checked.
+    pub fn from_py(
+        py: Python<'_>,
+        namespace: &Bound<'_, PyAny>,
+        set: Option<&Bound<'_, PyAny>>,
+        bin: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        kind: aerospike::IndexType,
+    ) -> PyResult<IndexSpec> {
+        let name = text_from_py(name, "index name")?;
+        index::check_name(py, &name)?;
+        Ok(IndexSpec {
+            namespace: namespace_from_py(namespace, "index namespace")?,
+            set: set_from_py(set, "index set")?,
+            bin: bin_name(py, bin)?,
+            name,
+            kind,
+        })
+    }
 }
 
 #[derive(Clone, Copy)]

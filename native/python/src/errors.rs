@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::fmt;
 
-use aerospike::ResultCode;
+use aerospike::{Key, ResultCode};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyModule, PyString};
@@ -14,7 +14,9 @@ const CODE_PARAM: i32 = -2;
 const CODE_NO_MORE_CONNECTIONS: i32 = -7;
 const CODE_INVALID_NODE: i32 = -8;
 const CODE_CONNECTION: i32 = -10;
+/// Server result codes, for failures the client finds before or instead of the server.
 const CODE_TIMEOUT: i32 = 9;
+const CODE_NAMESPACE_NOT_FOUND: i32 = 20;
 /// How the crate's single-record commands fail when no attempt found a node for the key's
 /// partition: they drop that error and report a bare timeout of this form, though nothing was
 /// sent (every other failure of theirs carries its own error).
@@ -24,9 +26,44 @@ const NO_NODE_TRIES: &str = "Timeout after ";
 #[derive(Debug)]
 pub enum Failure {
     Aerospike(aerospike::Error),
-    Backpressure { limit: usize, waited_ms: f64 },
+    /// The failure of a command that writes: a timeout or a lost connection may have left the
+    /// write applied.
+    Written(aerospike::Error),
+    /// No node of the cluster serves this namespace: nothing was sent.
+    UnknownNamespace(String),
+    Backpressure {
+        limit: usize,
+        waited_ms: f64,
+    },
     InvalidArg(String),
     Client(String),
+}
+
+impl Failure {
+    /// The failure of a single-record command on `key`. The crate reports a key that no node
+    /// serves as a bare timeout; when no node serves the key's namespace at all, the namespace is
+    /// named, with the result code a server gives an unknown namespace.
+    pub fn for_record(client: &aerospike::Client, key: &Key, error: aerospike::Error) -> Failure {
+        if found_no_node(&error) {
+            let nodes = client.cluster.nodes();
+            let served = nodes.iter().any(|node| {
+                !client
+                    .cluster
+                    .node_partitions(node, &key.namespace)
+                    .is_empty()
+            });
+            if !nodes.is_empty() && !served {
+                return Failure::UnknownNamespace(key.namespace.clone());
+            }
+        }
+        Failure::Aerospike(error)
+    }
+}
+
+/// The crate's bare timeout for a command that found no node for its key's partition on any
+/// attempt (the node lookup's own error is dropped).
+fn found_no_node(error: &aerospike::Error) -> bool {
+    matches!(error, aerospike::Error::Timeout(detail) if detail.starts_with(NO_NODE_TRIES))
 }
 
 impl From<aerospike::Error> for Failure {
@@ -73,14 +110,27 @@ impl Failure {
             Failure::InvalidArg(message) => ("InvalidArgError", message, Some(CODE_PARAM), false),
             Failure::Client(message) => ("ClientError", message, Some(CODE_CLIENT), false),
             Failure::Backpressure { .. } => unreachable!("handled by into_pyerr"),
-            Failure::Aerospike(error) => classify_aerospike(&error, error.to_string()),
+            Failure::Aerospike(error) => classify_aerospike(&error, error.to_string(), false),
+            Failure::Written(error) => classify_aerospike(&error, error.to_string(), true),
+            Failure::UnknownNamespace(namespace) => (
+                "ServerError",
+                format!(
+                    "namespace {namespace:?} is not served by the cluster (is its name right?); \
+                     nothing was sent"
+                ),
+                Some(CODE_NAMESPACE_NOT_FOUND),
+                false,
+            ),
         }
     }
 }
 
+/// `written`: the command writes, so a timeout or a lost connection leaves it in doubt (only a
+/// missing node means that nothing was sent).
 fn classify_aerospike(
     error: &aerospike::Error,
     message: String,
+    written: bool,
 ) -> (&'static str, String, Option<i32>, bool) {
     use aerospike::Error as E;
     match error {
@@ -90,7 +140,7 @@ fn classify_aerospike(
             let number = result_code_number(*code);
             (class_for_code(number), message, Some(number), *in_doubt)
         }
-        E::Timeout(detail) if detail.starts_with(NO_NODE_TRIES) => (
+        E::Timeout(_) if found_no_node(error) => (
             "ClusterError",
             format!(
                 "no node found for the key's partition: the client's view of the cluster has \
@@ -99,10 +149,14 @@ fn classify_aerospike(
             Some(CODE_INVALID_NODE),
             false,
         ),
-        E::Timeout(_) => ("AerospikeTimeoutError", message, Some(CODE_TIMEOUT), true),
-        E::Connection(_) | E::Io(_) | E::MaxErrorRate(_) => {
-            ("ClusterError", message, Some(CODE_CONNECTION), false)
-        }
+        E::Timeout(_) => (
+            "AerospikeTimeoutError",
+            message,
+            Some(CODE_TIMEOUT),
+            written,
+        ),
+        E::Connection(_) | E::Io(_) => ("ClusterError", message, Some(CODE_CONNECTION), written),
+        E::MaxErrorRate(_) => ("ClusterError", message, Some(CODE_CONNECTION), false),
         E::InvalidNode(_) => ("ClusterError", message, Some(CODE_INVALID_NODE), false),
         E::NoMoreConnections => (
             "ClusterError",
@@ -111,7 +165,7 @@ fn classify_aerospike(
             false,
         ),
         E::InvalidArgument(_) => ("InvalidArgError", message, Some(CODE_PARAM), false),
-        E::Chain(_, inner) => classify_aerospike(inner, message),
+        E::Chain(_, inner) => classify_aerospike(inner, message, written),
         _ => ("ClientError", message, Some(CODE_CLIENT), false),
     }
 }

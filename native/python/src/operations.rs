@@ -17,6 +17,7 @@ use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 use crate::convert::{bin_name, value_from_py};
 use crate::errors::{invalid_arg, utf8, Brief};
 use crate::fields::{for_each_entry, Entry};
+use crate::policy;
 
 pub const OPERATOR_READ: i64 = 1;
 pub const OPERATOR_WRITE: i64 = 2;
@@ -48,6 +49,8 @@ struct Answer {
     bin: Option<String>,
     writes: bool,
     answers: bool,
+    /// A touch's `val`: the TTL it sets.
+    ttl: Option<i64>,
 }
 
 /// An operation list for the crate, and what its operations answer.
@@ -61,6 +64,8 @@ pub struct Operations {
     reads_all: bool,
     /// An operation without a bin answers nothing (touch, delete).
     silent_without_bin: bool,
+    /// The TTL a touch asks for (the last one), which the command's policy then carries.
+    pub ttl: Option<i64>,
 }
 
 impl Operations {
@@ -80,6 +85,7 @@ impl Operations {
             writes: answers.iter().any(|answer| answer.writes),
             reads_all: without_bin().any(|answer| answer.answers),
             silent_without_bin: without_bin().any(|answer| !answer.answers),
+            ttl: answers.iter().rev().find_map(|answer| answer.ttl),
         }
     }
 
@@ -350,6 +356,7 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
             bin: Some(bin),
             writes: !reads,
             answers: true,
+            ttl: None,
         };
         return Ok((operation, answer));
     }
@@ -377,11 +384,20 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
             ))
         }
     };
+    let ttl = match d.item("val")? {
+        Some(value) if code == OPERATOR_TOUCH => Some(policy::ttl(&Entry {
+            context: "touch operation",
+            key: "val",
+            value: &value,
+        })?),
+        _ => None,
+    };
     let reads = code == OPERATOR_READ;
     let answer = Answer {
         bin,
         writes: !reads,
         answers: reads,
+        ttl,
     };
     Ok((operation, answer))
 }

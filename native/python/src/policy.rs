@@ -137,15 +137,23 @@ fn commit_level(entry: &Entry<'_, '_>) -> PyResult<CommitLevel> {
 
 /// A TTL in seconds or one of the TTL_* constants.
 pub fn expiration(entry: &Entry<'_, '_>, client_default: Expiration) -> PyResult<Expiration> {
-    Ok(
-        match entry.int_in(TTL_CLIENT_DEFAULT, i64::from(u32::MAX - 2))? {
-            TTL_NAMESPACE_DEFAULT => Expiration::NamespaceDefault,
-            TTL_NEVER_EXPIRE => Expiration::Never,
-            TTL_DONT_UPDATE => Expiration::DontUpdate,
-            TTL_CLIENT_DEFAULT => client_default,
-            seconds => Expiration::Seconds(u32::try_from(seconds).unwrap_or(u32::MAX)),
-        },
-    )
+    Ok(expiration_of(ttl(entry)?, client_default))
+}
+
+/// A TTL in seconds or one of the TTL_* constants, checked but not yet resolved.
+pub fn ttl(entry: &Entry<'_, '_>) -> PyResult<i64> {
+    entry.int_in(TTL_CLIENT_DEFAULT, i64::from(u32::MAX - 2))
+}
+
+/// The expiration a checked TTL asks for.
+pub fn expiration_of(ttl: i64, client_default: Expiration) -> Expiration {
+    match ttl {
+        TTL_NAMESPACE_DEFAULT => Expiration::NamespaceDefault,
+        TTL_NEVER_EXPIRE => Expiration::Never,
+        TTL_DONT_UPDATE => Expiration::DontUpdate,
+        TTL_CLIENT_DEFAULT => client_default,
+        seconds => Expiration::Seconds(u32::try_from(seconds).unwrap_or(u32::MAX)),
+    }
 }
 
 /// `key`: POLICY_KEY_DIGEST (0) or POLICY_KEY_SEND (1).
@@ -183,16 +191,28 @@ pub fn write(
 ) -> PyResult<WritePolicy> {
     let mut out = defaults.write.clone();
     apply_write(&mut out, "policy", policy)?;
-    let client_default = defaults.write.expiration;
+    apply_meta(
+        (&mut out.expiration, &mut out.generation),
+        defaults.write.expiration,
+        meta,
+    )?;
+    Ok(out)
+}
+
+/// A record's `meta` (`ttl`, `gen`) over the TTL and generation its policy gave.
+pub fn apply_meta(
+    (ttl, generation): (&mut Expiration, &mut u32),
+    client_default: Expiration,
+    meta: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
     for_each_entry("meta", meta, |entry| {
         match entry.key {
-            "ttl" => out.expiration = expiration(&entry, client_default)?,
-            "gen" => out.generation = entry.u32()?,
+            "ttl" => *ttl = expiration(&entry, client_default)?,
+            "gen" => *generation = entry.u32()?,
             _ => return Err(entry.unknown(&["ttl", "gen"])),
         }
         Ok(())
-    })?;
-    Ok(out)
+    })
 }
 
 pub fn apply_write(

@@ -12,7 +12,7 @@ use pyo3::types::{PyString, PyTuple};
 
 use crate::client::shield;
 use crate::convert::{bin_name, value_from_py};
-use crate::core::{Core, Job};
+use crate::core::{Core, Effect, Job};
 use crate::errors::{invalid_arg, utf8, Brief};
 use crate::policy;
 use crate::reply::Reply;
@@ -70,7 +70,7 @@ impl Spec {
     /// Every record, collected before returning (`results`).
     fn job(&self, py: Python<'_>, core: &Core, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
         let parts = self.parts(py, core, policy)?;
-        core.job(py, move |client| async move {
+        core.job(py, Effect::Reads, move |client| async move {
             let recordset = client
                 .query(&parts.policy, parts.partitions, parts.statement)
                 .await?;

@@ -22,7 +22,7 @@ use tokio::time::timeout;
 
 use crate::bridge;
 use crate::convert::{record_to_py, Strings};
-use crate::core::{Core, Job};
+use crate::core::{Core, Effect, Job};
 use crate::errors::Failure;
 use crate::query::QueryParts;
 use crate::reply::Reply;
@@ -59,7 +59,7 @@ impl Feed {
         let stop = Arc::new(Notify::new());
         let producer = sender.clone();
         let stopped = stop.clone();
-        let Job { runtime, future } = core.job(py, move |client| async move {
+        let Job { runtime, future } = core.job(py, Effect::Reads, move |client| async move {
             let QueryParts {
                 policy,
                 partitions,
