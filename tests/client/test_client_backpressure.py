@@ -15,6 +15,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py import BackpressureError
+from aerospike_py.devserver import DevServer
 from tests.client.stall import StallingRelay, ThreadedRelay, wait_for_in_flight
 from tests.polling import wait_until_async
 
@@ -98,6 +99,29 @@ def test_sync_backpressure_while_a_thread_holds_the_slot(
         holder.join(timeout=30)
         client.put((NS, set_name, "other"), {"v": 2})
         assert client.stats().rejected == 1
+
+
+@pytest.mark.devserver_only
+async def test_a_cancelled_command_never_leaves_its_reply_to_the_next(
+    devserver: DevServer,
+) -> None:
+    """A connection whose reply was still on its way must not go back to the pool: the next
+    command on it would read the cancelled one's record."""
+    keys = [(NS, "cancelled", i) for i in range(50)]
+    async with aerospike_py.AsyncClient({"hosts": devserver.hosts}) as client:
+        for i, key in enumerate(keys):
+            await client.put(key, {"i": i})
+        devserver.inject_latency(100, commands=("read",))
+        pending = [asyncio.ensure_future(client.get(key)) for key in keys]
+        assert await wait_until_async(lambda: client.stats().in_flight == len(keys), 5)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        devserver.clear_faults()
+        await asyncio.sleep(0.2)  # the cancelled replies have arrived by now
+        for round_ in range(3):
+            records = await asyncio.gather(*(client.get(key) for key in keys))
+            assert [record.bins["i"] for record in records] == list(range(50)), round_
 
 
 @pytest.mark.parametrize("waiting", ["one", "more than the runtime's workers"])

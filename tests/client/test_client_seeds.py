@@ -7,6 +7,7 @@ connects.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import textwrap
 import time
@@ -55,6 +56,21 @@ config = {
 "max_concurrent_operations": 64, # at most 64 in-flight ops
 "operation_queue_timeout_ms": 5000, # raise BackpressureError after 5s
 }
+"""
+
+QUICK_BEFORE_AFTER = """
+# Before: 100 concurrent FastAPI requests calling batch_read each
+# may stall on the Tokio queue with default 2 workers and no cap.
+# After (env): export AEROSPIKE_RUNTIME_WORKERS=4
+# AND (programmatic):
+import aerospike_py
+client = aerospike_py.AsyncClient({
+# "aerospike" = service name in your Podman/compose file; use 127.0.0.1 for local dev
+"hosts": [("aerospike", 3000)],
+"max_concurrent_operations": 64, # caps in-flight ops
+"operation_queue_timeout_ms": 5000,
+})
+await client.connect()
 """
 
 ASYNC_CLIENT = """
@@ -111,3 +127,20 @@ def test_async_snippet(aerospike_hosts: list[tuple[str, int]]) -> None:
     snippet = ASYNC_CLIENT.replace('("127.0.0.1", 3000)', f"({host!r}, {port})")
     scope = run(snippet, {})
     asyncio.run(scope["main"]())
+
+
+def test_quick_before_after_snippet(aerospike_hosts: list[tuple[str, int]]) -> None:
+    """Written for an asyncio REPL or notebook: its ``await`` is at the top level."""
+    host, port = aerospike_hosts[0]
+    snippet = QUICK_BEFORE_AFTER.replace('("aerospike", 3000)', f"({host!r}, {port})")
+    code = compile(snippet, "<seed>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    scope: dict[str, Any] = {}
+
+    async def main() -> None:
+        await eval(code, scope)
+        client = scope["client"]
+        assert client.is_connected()
+        assert client.stats().max_concurrent_operations == 64
+        await client.close()
+
+    asyncio.run(main())
