@@ -141,7 +141,7 @@ def test_cluster_name_must_match_the_cluster(
         right.put((NS, set_name, 1), {"v": 1})
         assert right.get((NS, set_name, 1)).bins == {"v": 1}
     wrong = aerospike_py.Client({**config, "cluster_name": name + "-other", "timeout": 1000})
-    with pytest.raises(aerospike_py.ClusterError) as raised:
+    with pytest.raises(aerospike_py.ClusterError, match=f'cluster "{name}-other"') as raised:
         wrong.connect()
     assert raised.value.result_code == -10
     assert not wrong.is_connected()

@@ -122,7 +122,14 @@ impl Core {
         let hosts = self.config.hosts.clone();
         let session_runtime = runtime.clone();
         let future = Box::pin(async move {
-            let client = aerospike::Client::new(&policy, &hosts).await?;
+            let client = aerospike::Client::new(&policy, &hosts)
+                .await
+                .map_err(|error| match &policy.cluster_name {
+                    Some(name) => error.chain_error(&format!(
+                        "cannot connect to cluster {name:?} (seeds of another cluster are refused)"
+                    )),
+                    None => error,
+                })?;
             let session = Session {
                 client: Arc::new(client),
                 runtime: session_runtime,
