@@ -9,8 +9,10 @@ use rmp::Marker;
 use crate::result_code::{ResultCode, PARAMETER_ERROR};
 use crate::value::{map_order, particle, List, Map, Value};
 
-/// Deeper nesting than this is rejected (it bounds recursion on hostile input).
-pub const MAX_DEPTH: usize = 128;
+/// Deeper nesting than this is rejected (it bounds recursion on hostile input). A real server
+/// walks msgpack without recursing and sets no such bound; this one is twice what aerospike_py
+/// sends, so that only values no real data has are refused.
+pub const MAX_DEPTH: usize = 512;
 
 /// Ext type `0xff` with one data byte: interval bounds used in CDT arguments.
 const EXT_BOUND: u8 = 0xff;

@@ -7,9 +7,12 @@ use rmp::Marker;
 use super::exp_type::*;
 use super::{posix, Expr};
 use crate::cdt;
-use crate::msgpack::{Reader, MAX_DEPTH};
+use crate::msgpack::Reader;
 use crate::result_code::{ResultCode, PARAMETER_ERROR};
 use crate::value::Value;
+
+/// Deeper expressions than this are refused: evaluation recurses once per level.
+const MAX_EXPRESSION_DEPTH: usize = 128;
 
 /// CALL `system` values.
 const SYSTEM_CDT: i64 = 0;
@@ -42,7 +45,7 @@ impl Parser<'_, '_> {
             return constant(self.reader.value()?);
         }
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_EXPRESSION_DEPTH {
             return Err(PARAMETER_ERROR);
         }
         let len = self.reader.array_len()?;
