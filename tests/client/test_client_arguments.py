@@ -128,3 +128,42 @@ async def test_async_query_takes_no_set(
     await async_client.put((NS, set_name, 1), {"v": 1})
     records = await asyncio.wait_for(async_client.query(NS).results(), 10)
     assert set_name in {record.key[1] for record in records if record.key}
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda c, k: c.put(k, {f"b{i}": i for i in range(65_537)}), "65537 bins"),
+        (lambda c, k: c.operate(k, [{"op": aerospike_py.OPERATOR_READ}] * 65_538), "operations"),
+        (lambda c, k: c.select(k, [f"b{i}" for i in range(65_536)]), "65536 bin names"),
+    ],
+)
+def test_more_than_a_command_can_count_is_refused_not_cut_short(
+    client: aerospike_py.Client, set_name: str, call: Any, named: str
+) -> None:
+    """The wire counts bins and operations in 16 bits: 65,537 bins went out as 1."""
+    key = (NS, set_name, "many")
+    with pytest.raises(InvalidArgError, match=f"{named}: one command carries at most 65535"):
+        call(client, key)
+    assert not client.exists(key).meta
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"cnt": 2}, "'cnt', which it does not take"),
+        ({"ctx": [{"type": 0, "value": 0}]}, "nested contexts are not supported"),
+    ],
+)
+def test_an_operation_key_that_is_not_used_is_refused(
+    client: aerospike_py.Client, set_name: str, extra: dict[str, Any], said: str
+) -> None:
+    """A misspelt count read the whole tail; a nested context appended at the top level."""
+    key = (NS, set_name, "ops")
+    client.put(key, {"l": [[1, 2], [3]]})
+    append = aerospike_py.list_operations.list_append("l", 9)
+    with pytest.raises(InvalidArgError, match=said):
+        client.operate(key, [{**append, **extra}])
+    assert client.get(key).bins == {"l": [[1, 2], [3]]}
+    client.operate(key, [{**append, "ctx": None}])  # a key left as None is absent
+    assert client.get(key).bins == {"l": [[1, 2], [3], 9]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 import aerospike_py
 from aerospike_py import exp, predicates
 
@@ -52,8 +54,11 @@ def test_where_with_a_secondary_index(client: aerospike_py.Client, set_name: str
         query.select("age")
         query.where(predicates.between("age", 10, 14))
         assert sorted(r.bins["age"] for r in query.results()) == [10, 11, 12, 13, 14]
+        with pytest.raises(aerospike_py.InvalidArgError, match="already has a where"):
+            query.where(predicates.equals("age", 7))  # it would silently replace the first
+        query = client.query(NS, set_name)
         query.where(predicates.equals("age", 7))
-        assert [r.bins for r in query.results()] == [{"age": 7}]
+        assert [r.bins["age"] for r in query.results()] == [7]
     finally:
         client.index_remove(NS, index)
 

@@ -29,6 +29,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
+use tokio::time::{timeout, Duration};
 
 use crate::errors::Failure;
 use crate::reply::Reply;
@@ -53,6 +54,33 @@ pub fn block_on<'py>(
     outcome
         .map_err(|failure| failure.into_pyerr(py))?
         .into_python(py)
+}
+
+/// How often a blocking wait that can last (a connect, a `foreach`) wakes up to let Python
+/// handle signals (Ctrl-C).
+pub const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// `block_on` for waits that can last: Ctrl-C interrupts it within `SIGNAL_CHECK` (dropping the
+/// future cancels the work), where a plain `block_on` would hold on to the end of its timeout.
+pub fn block_on_interruptible<'py>(
+    py: Python<'py>,
+    runtime: &ProcessRuntime,
+    future: impl Future<Output = Outcome> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut future = std::pin::pin!(shielded(future));
+    loop {
+        // The timer is made inside `block_on`, where the runtime's clock is.
+        let waited =
+            py.detach(|| runtime.block_on(async { timeout(SIGNAL_CHECK, future.as_mut()).await }));
+        match waited {
+            Ok(outcome) => {
+                return outcome
+                    .map_err(|failure| failure.into_pyerr(py))?
+                    .into_python(py)
+            }
+            Err(_) => py.check_signals()?,
+        }
+    }
 }
 
 /// Finished commands waiting for their event loop.
@@ -124,6 +152,10 @@ fn settle(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome) {
     }
 }
 
+/// Every event loop's doorbell, by loop (a `weakref.WeakKeyDictionary`): a thread that takes
+/// turns between loops finds each one's inbox again instead of watching a new socket each time.
+static DOORBELLS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 thread_local! {
     /// The event loop this thread used last, and its inbox.
     static CURRENT: RefCell<Option<(Py<PyAny>, Arc<Inbox>)>> = const { RefCell::new(None) };
@@ -139,6 +171,24 @@ fn inbox_of(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox>> {
     if let Some(inbox) = cached {
         return Ok(inbox);
     }
+    let py = event_loop.py();
+    let doorbells = DOORBELLS.get_or_try_init(py, || {
+        py.import("weakref")?
+            .call_method0("WeakKeyDictionary")
+            .map(Bound::unbind)
+    })?;
+    let inbox = match doorbells.bind(py).get_item(event_loop) {
+        Ok(known) => known.cast::<Doorbell>()?.get().inbox.clone(),
+        Err(_) => ring_for(event_loop, doorbells.bind(py))?,
+    };
+    CURRENT.with_borrow_mut(|current| {
+        *current = Some((event_loop.clone().unbind(), inbox.clone()));
+    });
+    Ok(inbox)
+}
+
+/// A new inbox for `event_loop`, whose doorbell the loop watches from now on.
+fn ring_for(event_loop: &Bound<'_, PyAny>, doorbells: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox>> {
     let (bell, listener) = UnixStream::pair()?;
     bell.set_nonblocking(true)?;
     listener.set_nonblocking(true)?;
@@ -148,14 +198,16 @@ fn inbox_of(event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Inbox>> {
         rung: AtomicBool::new(false),
         bell,
     });
-    let doorbell = Doorbell {
-        inbox: inbox.clone(),
-        listener,
-    };
-    event_loop.call_method1(intern!(event_loop.py(), "add_reader"), (fd, doorbell))?;
-    CURRENT.with_borrow_mut(|current| {
-        *current = Some((event_loop.clone().unbind(), inbox.clone()));
-    });
+    let doorbell = Bound::new(
+        event_loop.py(),
+        Doorbell {
+            inbox: inbox.clone(),
+            listener,
+        },
+    )?;
+    event_loop.call_method1(intern!(event_loop.py(), "add_reader"), (fd, &doorbell))?;
+    // A loop that cannot be weakly referenced stays cached for its thread only.
+    let _ = doorbells.set_item(event_loop, doorbell);
     Ok(inbox)
 }
 

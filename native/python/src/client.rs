@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyInt, PyTuple, PyType};
+use pyo3::types::{PyTuple, PyType};
 
 use crate::bridge::{self, Start};
-use crate::convert::{namespace_from_py, set_from_py, text_from_py};
+use crate::convert::{namespace_from_py, set_from_py};
 use crate::core::{Core, Drive, IndexSpec, Job, Modify};
-use crate::errors::{invalid_arg, Brief, Failure};
+use crate::errors::Failure;
 use crate::gate::LATENCY_BOUNDS;
 use crate::query::{AsyncQuery, Query};
 use crate::reply::Reply;
@@ -23,41 +23,31 @@ pub fn shield<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> Py
         .unwrap_or_else(|panic| Err(Failure::from_panic(panic).into_pyerr(py)))
 }
 
-pub fn run_blocking(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
+pub fn run_blocking(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
+    let job = job?;
     bridge::block_on(py, &job.runtime, job.future)
 }
 
-pub fn run_async(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
-    bridge::spawn(py, &job.runtime, Start::HereWhenQuiet, job.future)
+/// The command's asyncio future; a command that could not start (a bad argument, no
+/// connection) fails its future, so the error comes at `await`, as from a coroutine.
+pub fn run_async(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
+    match job {
+        Ok(job) => bridge::spawn(py, &job.runtime, Start::HereWhenQuiet, job.future),
+        Err(error) => failed(py, error),
+    }
+}
+
+/// A blocking connect or close: Ctrl-C interrupts it (a connect to a host that does not answer
+/// waits for the whole connect timeout).
+fn run_lifecycle_blocking(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
+    bridge::block_on_interruptible(py, &job.runtime, job.future)
 }
 
 /// Connect and close: started on the runtime (see `Start::OnRuntime`).
-fn run_lifecycle_async(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>> {
-    bridge::spawn(py, &job.runtime, Start::OnRuntime, job.future)
-}
-
-/// A truncate's cut-off in nanoseconds since the epoch: records last updated before it go; 0
-/// (the default): now.
-pub struct Nanos(i64);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Nanos {
-    type Error = PyErr;
-
-    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let nanos = (!value.is_instance_of::<PyBool>() && value.is_instance_of::<PyInt>())
-            .then(|| value.extract::<i64>().ok())
-            .flatten()
-            .filter(|n| *n >= 0);
-        nanos.map(Nanos).ok_or_else(|| {
-            invalid_arg(
-                value.py(),
-                format!(
-                    "truncate nanos must be an int >= 0 (nanoseconds since the epoch; 0: now), \
-                     got {:.80}",
-                    Brief(&value)
-                ),
-            )
-        })
+fn run_lifecycle_async(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
+    match job {
+        Ok(job) => bridge::spawn(py, &job.runtime, Start::OnRuntime, job.future),
+        Err(error) => failed(py, error),
     }
 }
 
@@ -112,125 +102,119 @@ macro_rules! commands {
 
             #[pyo3(signature = (key, bins, meta=None, policy=None))]
             fn put<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bins: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.put(py, key, bins, meta, policy)?))
+                shield(py, || $run(py, self.core.put(py, key, bins, meta, policy)))
             }
 
             #[pyo3(signature = (key, policy=None))]
             fn get<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.get(py, key, None, policy)?))
+                shield(py, || $run(py, self.core.get(py, key, None, policy)))
             }
 
             #[pyo3(signature = (key, bins, policy=None))]
             fn select<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bins: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.get(py, key, Some(bins), policy)?))
+                shield(py, || $run(py, self.core.get(py, key, Some(bins), policy)))
             }
 
             #[pyo3(signature = (key, policy=None))]
             fn exists<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.exists(py, key, policy)?))
+                shield(py, || $run(py, self.core.exists(py, key, policy)))
             }
 
             #[pyo3(signature = (key, meta=None, policy=None))]
             fn remove<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.remove(py, key, meta, policy)?))
+                shield(py, || $run(py, self.core.remove(py, key, meta, policy)))
             }
 
             #[pyo3(signature = (key, val=None, meta=None, policy=None))]
             fn touch<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, val: Option<&Bound<'py, PyAny>>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.touch(py, key, val, meta, policy)?))
+                shield(py, || $run(py, self.core.touch(py, key, val, meta, policy)))
             }
 
             #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
             fn append<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bin: &Bound<'py, PyAny>, val: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.modify(py, Modify::Append, key, (bin, val), meta, policy)?))
+                shield(py, || $run(py, self.core.modify(py, Modify::Append, key, (bin, val), meta, policy)))
             }
 
             #[pyo3(signature = (key, bin, val, meta=None, policy=None))]
             fn prepend<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bin: &Bound<'py, PyAny>, val: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.modify(py, Modify::Prepend, key, (bin, val), meta, policy)?))
+                shield(py, || $run(py, self.core.modify(py, Modify::Prepend, key, (bin, val), meta, policy)))
             }
 
             #[pyo3(signature = (key, bin, offset, meta=None, policy=None))]
             fn increment<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bin: &Bound<'py, PyAny>, offset: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.modify(py, Modify::Increment, key, (bin, offset), meta, policy)?))
+                shield(py, || $run(py, self.core.modify(py, Modify::Increment, key, (bin, offset), meta, policy)))
             }
 
             #[pyo3(signature = (key, bin_names, meta=None, policy=None))]
             fn remove_bin<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, bin_names: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.remove_bin(py, key, bin_names, meta, policy)?))
+                shield(py, || $run(py, self.core.remove_bin(py, key, bin_names, meta, policy)))
             }
 
             #[pyo3(signature = (key, ops, meta=None, policy=None))]
             fn operate<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, ops: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.operate(py, false, key, ops, meta, policy)?))
+                shield(py, || $run(py, self.core.operate(py, false, key, ops, meta, policy)))
             }
 
             #[pyo3(signature = (key, ops, meta=None, policy=None))]
             fn operate_ordered<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, ops: &Bound<'py, PyAny>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.operate(py, true, key, ops, meta, policy)?))
+                shield(py, || $run(py, self.core.operate(py, true, key, ops, meta, policy)))
             }
 
             #[pyo3(signature = (keys, bins=None, policy=None))]
             fn batch_read<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, bins: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.batch_read(py, keys, bins, policy)?))
+                shield(py, || $run(py, self.core.batch_read(py, keys, bins, policy)))
             }
 
             #[pyo3(signature = (records, policy=None))]
             fn batch_write<'py>(&self, py: Python<'py>, records: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.batch_write(py, records, policy)?))
+                shield(py, || $run(py, self.core.batch_write(py, records, policy)))
             }
 
             #[pyo3(signature = (keys, ops, policy=None))]
             fn batch_operate<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, ops: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.batch_operate(py, keys, ops, policy)?))
+                shield(py, || $run(py, self.core.batch_operate(py, keys, ops, policy)))
             }
 
             #[pyo3(signature = (keys, policy=None))]
             fn batch_remove<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.batch_remove(py, keys, policy)?))
+                shield(py, || $run(py, self.core.batch_remove(py, keys, policy)))
             }
 
             #[pyo3(signature = (command, policy=None))]
             fn info_all<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let command = text_from_py(command, "info command")?;
-                shield(py, || $run(py, self.core.info_all(py, command, policy)?))
+                shield(py, || $run(py, self.core.info_all(py, command, policy)))
             }
 
             #[pyo3(signature = (command, policy=None))]
             fn info_random_node<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let command = text_from_py(command, "info command")?;
-                shield(py, || $run(py, self.core.info_random_node(py, command, policy)?))
+                shield(py, || $run(py, self.core.info_random_node(py, command, policy)))
             }
 
             #[pyo3(signature = (policy=None))]
             fn ping<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                shield(py, || $run(py, self.core.ping(py, policy)?))
+                shield(py, || $run(py, self.core.ping(py, policy)))
             }
 
-            #[pyo3(signature = (namespace, set_name, nanos=Nanos(0), policy=None), text_signature = "($self, namespace, set_name, nanos=0, policy=None)")]
-            fn truncate<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, nanos: Nanos, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let namespace = namespace_from_py(namespace, "truncate namespace")?;
-                let set = set_from_py(set_name, "truncate set")?;
-                shield(py, || $run(py, self.core.truncate(py, namespace, set, nanos.0, policy)?))
+            #[pyo3(signature = (namespace, set_name, nanos=None, policy=None), text_signature = "($self, namespace, set_name, nanos=0, policy=None)")]
+            fn truncate<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, nanos: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || $run(py, self.core.truncate(py, (namespace, set_name), nanos, policy)))
             }
 
             #[pyo3(signature = (namespace, set_name, bin_name, index_name, policy=None))]
             fn index_integer_create<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, bin_name: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let spec = IndexSpec::from_py(py, namespace, set_name, bin_name, index_name, aerospike::IndexType::Numeric)?;
-                shield(py, || $run(py, self.core.index_create(py, spec, policy)?))
+                let spec = IndexSpec { namespace, set: set_name, bin: bin_name, name: index_name, kind: aerospike::IndexType::Numeric };
+                shield(py, || $run(py, self.core.index_create(py, spec, policy)))
             }
 
             #[pyo3(signature = (namespace, set_name, bin_name, index_name, policy=None))]
             fn index_string_create<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, set_name: Option<&Bound<'py, PyAny>>, bin_name: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let spec = IndexSpec::from_py(py, namespace, set_name, bin_name, index_name, aerospike::IndexType::String)?;
-                shield(py, || $run(py, self.core.index_create(py, spec, policy)?))
+                let spec = IndexSpec { namespace, set: set_name, bin: bin_name, name: index_name, kind: aerospike::IndexType::String };
+                shield(py, || $run(py, self.core.index_create(py, spec, policy)))
             }
 
             #[pyo3(signature = (namespace, index_name, policy=None))]
             fn index_remove<'py>(&self, py: Python<'py>, namespace: &Bound<'py, PyAny>, index_name: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-                let namespace = namespace_from_py(namespace, "index namespace")?;
-                let name = text_from_py(index_name, "index name")?;
-                shield(py, || $run(py, self.core.index_remove(py, namespace, name, policy)?))
+                shield(py, || $run(py, self.core.index_remove(py, namespace, index_name, policy)))
             }
 
             $($own)*
@@ -249,7 +233,7 @@ commands!(Client, Drive::Caller, run_blocking, Query, {
         let py = slf.py();
         shield(py, || {
             if let Some(job) = slf.get().core.connect(py)? {
-                run_blocking(py, job)?;
+                run_lifecycle_blocking(py, job)?;
             }
             Ok(slf.clone())
         })
@@ -258,7 +242,7 @@ commands!(Client, Drive::Caller, run_blocking, Query, {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         shield(py, || {
             if let Some(job) = self.core.close(py)? {
-                run_blocking(py, job)?;
+                run_lifecycle_blocking(py, job)?;
             }
             Ok(())
         })
@@ -323,13 +307,14 @@ impl AsyncClient {
 commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
     fn connect<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        shield(py, || run_lifecycle_async(py, Self::connect_job(&slf)?))
+        shield(py, || run_lifecycle_async(py, Self::connect_job(&slf)))
     }
 
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        shield(py, || match self.close_job(py, Reply::Nothing)? {
-            Some(job) => run_lifecycle_async(py, job),
-            None => completed(py, py.None()),
+        shield(py, || match self.close_job(py, Reply::Nothing) {
+            Ok(Some(job)) => run_lifecycle_async(py, Ok(job)),
+            Ok(None) => completed(py, py.None()),
+            Err(error) => failed(py, error),
         })
     }
 
@@ -344,12 +329,20 @@ commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
         _exc: &Bound<'py, PyAny>,
         _tb: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        shield(py, || match self.close_job(py, Reply::Flag(false))? {
-            Some(job) => run_lifecycle_async(py, job),
-            None => completed(py, false.into_pyobject(py)?.to_owned().into_any().unbind()),
+        shield(py, || match self.close_job(py, Reply::Flag(false)) {
+            Ok(Some(job)) => run_lifecycle_async(py, Ok(job)),
+            Ok(None) => completed(py, false.into_pyobject(py)?.to_owned().into_any().unbind()),
+            Err(error) => failed(py, error),
         })
     }
 });
+
+/// An already failed asyncio future holding `error`.
+pub fn failed(py: Python<'_>, error: PyErr) -> PyResult<Bound<'_, PyAny>> {
+    let future = bridge::running_loop(py)?.call_method0("create_future")?;
+    future.call_method1("set_exception", (error.into_value(py),))?;
+    Ok(future)
+}
 
 /// An already finished asyncio future holding `value`.
 fn completed(py: Python<'_>, value: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {

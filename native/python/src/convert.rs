@@ -17,6 +17,7 @@ const MAX_BIN_NAME_BYTES: usize = 15;
 const DIGEST_BYTES: usize = 20;
 const MAX_NAMESPACE_BYTES: usize = 31;
 const MAX_SET_BYTES: usize = 63;
+const MAX_OPERATIONS: usize = u16::MAX as usize;
 /// How deep lists and maps may nest in a value: far beyond real data, and well within the
 /// stack of any thread that converts or encodes it (each level recurses).
 const MAX_NESTING: usize = 256;
@@ -183,9 +184,22 @@ pub fn bins_from_py(py: Python<'_>, bins: &Bound<'_, PyAny>) -> PyResult<Vec<Bin
             ),
         ));
     };
+    within_one_command(py, dict.len(), "bins")?;
     dict.iter()
         .map(|(name, value)| Ok(Bin::new(bin_name(py, &name)?, value_from_py(&value)?)))
         .collect()
+}
+
+/// Refuses more bins or operations than the wire's 16-bit count can carry: the crate would
+/// send the count wrapped, and the server would apply only the first few.
+pub fn within_one_command(py: Python<'_>, count: usize, what: &str) -> PyResult<()> {
+    if count > MAX_OPERATIONS {
+        return Err(invalid_arg(
+            py,
+            format!("{count} {what}: one command carries at most {MAX_OPERATIONS}"),
+        ));
+    }
+    Ok(())
 }
 
 pub fn bin_names(py: Python<'_>, names: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
@@ -207,7 +221,11 @@ pub fn bin_names(py: Python<'_>, names: &Bound<'_, PyAny>) -> PyResult<Vec<Strin
             ),
         ));
     };
-    iter.map(|name| bin_name(py, &name?)).collect()
+    let names = iter
+        .map(|name| bin_name(py, &name?))
+        .collect::<PyResult<Vec<_>>>()?;
+    within_one_command(py, names.len(), "bin names")?;
+    Ok(names)
 }
 
 /// A namespace: a str of 1 to 31 bytes.

@@ -4,11 +4,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use aerospike::{BatchOperation, BatchRecord, Bin, Bins, Concurrency, ResultCode, Value};
 use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt};
 
 use crate::config::{self, Config};
 use crate::convert::{
@@ -36,6 +38,9 @@ pub struct Job {
 pub struct Session {
     pub client: Arc<aerospike::Client>,
     pub runtime: Arc<ProcessRuntime>,
+    /// Set by `close()`: a command still waiting for its slot then fails as closed instead of
+    /// starting on a closed client.
+    closed: Arc<AtomicBool>,
 }
 
 /// Which runtime a client's commands run on.
@@ -70,6 +75,17 @@ pub struct Core {
     config: Config,
     pub gate: Arc<Gate>,
     session: RwLock<Option<Session>>,
+    /// A connect is under way: a second one would make a second cluster client.
+    connecting: AtomicBool,
+}
+
+/// Marks a connect as under way until its future ends or is dropped.
+struct Connecting(Arc<Core>);
+
+impl Drop for Connecting {
+    fn drop(&mut self) {
+        self.0.connecting.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Core {
@@ -85,6 +101,7 @@ impl Core {
             config,
             gate,
             session: RwLock::new(None),
+            connecting: AtomicBool::new(false),
         })
     }
 
@@ -116,12 +133,20 @@ impl Core {
         if self.is_connected() {
             return Ok(None);
         }
+        if self.connecting.swap(true, Ordering::SeqCst) {
+            return Err(client_error(
+                py,
+                "the client is already connecting: wait for that connect() to return",
+            ));
+        }
+        let connecting = Connecting(self.clone());
         let runtime = self.runtime(py)?;
         let core = self.clone();
         let policy = self.config.client_policy.clone();
         let hosts = self.config.hosts.clone();
         let session_runtime = runtime.clone();
         let future = Box::pin(async move {
+            let _connecting = connecting;
             let client = aerospike::Client::new(&policy, &hosts)
                 .await
                 .map_err(|error| match &policy.cluster_name {
@@ -133,8 +158,16 @@ impl Core {
             let session = Session {
                 client: Arc::new(client),
                 runtime: session_runtime,
+                closed: Arc::default(),
             };
-            *core.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
+            let replaced = core
+                .session
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .replace(session);
+            if let Some(lost) = replaced {
+                lost.client.close().await?;
+            }
             Ok(Reply::Nothing)
         });
         Ok(Some(Job { runtime, future }))
@@ -179,12 +212,19 @@ impl Core {
 
     pub fn close(&self, py: Python<'_>) -> PyResult<Option<Job>> {
         self.check_process(py)?;
+        if self.connecting.load(Ordering::SeqCst) {
+            return Err(client_error(
+                py,
+                "the client is connecting: close it once connect() has returned",
+            ));
+        }
         let taken = self
             .session
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         Ok(taken.map(|session| {
+            session.closed.store(true, Ordering::SeqCst);
             let client = session.client;
             Job {
                 runtime: session.runtime,
@@ -208,7 +248,13 @@ impl Core {
     {
         let session = self.session(py)?;
         let command = command(session.client);
+        let closed = session.closed;
         let future = self.gate.clone().run(async move {
+            if closed.load(Ordering::SeqCst) {
+                return Err(Failure::Client(
+                    "the client was closed before this command was sent".into(),
+                ));
+            }
             command.await.map_err(|failure| match (effect, failure) {
                 (Effect::Writes, Failure::Aerospike(error)) => Failure::Written(error),
                 (_, failure) => failure,
@@ -595,9 +641,10 @@ impl Core {
     pub fn info_all(
         &self,
         py: Python<'_>,
-        command: String,
+        command: &Bound<'_, PyAny>,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        let command = text_from_py(command, "info command")?;
         let admin = admin_policy(policy)?;
         self.job(py, Effect::Reads, |client| async move {
             let mut answers = Vec::new();
@@ -614,9 +661,10 @@ impl Core {
     pub fn info_random_node(
         &self,
         py: Python<'_>,
-        command: String,
+        command: &Bound<'_, PyAny>,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        let command = text_from_py(command, "info command")?;
         let admin = admin_policy(policy)?;
         self.job(py, Effect::Reads, |client| async move {
             let nodes = client.nodes();
@@ -646,11 +694,13 @@ impl Core {
     pub fn truncate(
         &self,
         py: Python<'_>,
-        namespace: String,
-        set: String,
-        nanos: i64,
+        (namespace, set): (&Bound<'_, PyAny>, Option<&Bound<'_, PyAny>>),
+        nanos: Option<&Bound<'_, PyAny>>,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        let namespace = namespace_from_py(namespace, "truncate namespace")?;
+        let set = set_from_py(set, "truncate set")?;
+        let nanos = nanos_from_py(py, nanos)?;
         let admin = admin_policy(policy)?;
         self.job(py, Effect::Writes, |client| async move {
             client.truncate(&admin, &namespace, &set, nanos).await?;
@@ -661,25 +711,31 @@ impl Core {
     pub fn index_create(
         &self,
         py: Python<'_>,
-        spec: IndexSpec,
+        spec: IndexSpec<'_, '_>,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        let name = text_from_py(spec.name, "index name")?;
+        index::check_name(py, &name)?;
+        let namespace = namespace_from_py(spec.namespace, "index namespace")?;
+        let set = set_from_py(spec.set, "index set")?;
+        let bin = bin_name(py, spec.bin)?;
+        let kind = spec.kind;
         let admin = admin_policy(policy)?;
         self.job(py, Effect::Writes, |client| async move {
             client
                 .create_index_on_bin(
                     &admin,
-                    &spec.namespace,
-                    &spec.set,
-                    &spec.bin,
-                    &spec.name,
-                    spec.kind,
+                    &namespace,
+                    &set,
+                    &bin,
+                    &name,
+                    kind,
                     aerospike::CollectionIndexType::Default,
                     None,
                 )
                 .await
-                .map_err(index::naming(&spec.name))?;
-            index::wait_for(&client, &admin, &spec.namespace, &spec.name, Wanted::Ready).await?;
+                .map_err(index::naming(&name))?;
+            index::wait_for(&client, &admin, &namespace, &name, Wanted::Ready).await?;
             Ok(Reply::Nothing)
         })
     }
@@ -687,10 +743,12 @@ impl Core {
     pub fn index_remove(
         &self,
         py: Python<'_>,
-        namespace: String,
-        name: String,
+        namespace: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
         policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Job> {
+        let namespace = namespace_from_py(namespace, "index namespace")?;
+        let name = text_from_py(name, "index name")?;
         index::check_name(py, &name)?;
         let admin = admin_policy(policy)?;
         self.job(py, Effect::Writes, |client| async move {
@@ -726,34 +784,35 @@ impl Drop for Core {
     }
 }
 
-pub struct IndexSpec {
-    namespace: String,
-    set: String,
-    bin: String,
-    name: String,
-    kind: aerospike::IndexType,
+/// The arguments of an `index_*_create` call, checked by `Core::index_create`.
+pub struct IndexSpec<'a, 'py> {
+    pub namespace: &'a Bound<'py, PyAny>,
+    pub set: Option<&'a Bound<'py, PyAny>>,
+    pub bin: &'a Bound<'py, PyAny>,
+    pub name: &'a Bound<'py, PyAny>,
+    pub kind: aerospike::IndexType,
 }
 
-impl IndexSpec {
-    /// The index an `index_*_create` call describes, each part checked.
-    pub fn from_py(
-        py: Python<'_>,
-        namespace: &Bound<'_, PyAny>,
-        set: Option<&Bound<'_, PyAny>>,
-        bin: &Bound<'_, PyAny>,
-        name: &Bound<'_, PyAny>,
-        kind: aerospike::IndexType,
-    ) -> PyResult<IndexSpec> {
-        let name = text_from_py(name, "index name")?;
-        index::check_name(py, &name)?;
-        Ok(IndexSpec {
-            namespace: namespace_from_py(namespace, "index namespace")?,
-            set: set_from_py(set, "index set")?,
-            bin: bin_name(py, bin)?,
-            name,
-            kind,
-        })
-    }
+/// A truncate's cut-off in nanoseconds since the epoch: records last updated before it go; 0 or
+/// None: now.
+fn nanos_from_py(py: Python<'_>, nanos: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+    let Some(nanos) = nanos.filter(|n| !n.is_none()) else {
+        return Ok(0);
+    };
+    let valid = (!nanos.is_instance_of::<PyBool>() && nanos.is_instance_of::<PyInt>())
+        .then(|| nanos.extract::<i64>().ok())
+        .flatten()
+        .filter(|n| *n >= 0);
+    valid.ok_or_else(|| {
+        invalid_arg(
+            py,
+            format!(
+                "truncate nanos must be an int >= 0 (nanoseconds since the epoch; 0: now), got \
+                 {:.80}",
+                Brief(nanos)
+            ),
+        )
+    })
 }
 
 #[derive(Clone, Copy)]

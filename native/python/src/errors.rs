@@ -39,6 +39,18 @@ pub enum Failure {
     Client(String),
 }
 
+/// The crate's bare timeout for a command that found no node for its key's partition on any
+/// attempt (the node lookup's own error is dropped).
+fn found_no_node(error: &aerospike::Error) -> bool {
+    matches!(error, aerospike::Error::Timeout(detail) if detail.starts_with(NO_NODE_TRIES))
+}
+
+impl From<aerospike::Error> for Failure {
+    fn from(error: aerospike::Error) -> Self {
+        Failure::Aerospike(error)
+    }
+}
+
 impl Failure {
     /// The failure of a single-record command on `key`. The crate reports a key that no node
     /// serves as a bare timeout; when no node serves the key's namespace at all, the namespace is
@@ -58,21 +70,7 @@ impl Failure {
         }
         Failure::Aerospike(error)
     }
-}
 
-/// The crate's bare timeout for a command that found no node for its key's partition on any
-/// attempt (the node lookup's own error is dropped).
-fn found_no_node(error: &aerospike::Error) -> bool {
-    matches!(error, aerospike::Error::Timeout(detail) if detail.starts_with(NO_NODE_TRIES))
-}
-
-impl From<aerospike::Error> for Failure {
-    fn from(error: aerospike::Error) -> Self {
-        Failure::Aerospike(error)
-    }
-}
-
-impl Failure {
     /// The failure for a panic caught at the boundary: the interpreter must survive it.
     pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
         let text = payload

@@ -2,6 +2,7 @@
 //! Scalar operations use the OPERATOR_* ints; list and map operations use names such as
 //! "list_append", built by `aerospike_py.list_operations` and `map_operations`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use aerospike::operations::lists::{self, ToListReturnTypeBitmask};
@@ -14,7 +15,7 @@ use aerospike::{Bin, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 
-use crate::convert::{bin_name, value_from_py};
+use crate::convert::{bin_name, value_from_py, within_one_command};
 use crate::errors::{invalid_arg, utf8, Brief};
 use crate::fields::{for_each_entry, Entry};
 use crate::policy;
@@ -164,21 +165,65 @@ pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<O
             ),
         ));
     };
-    let (list, answers) = iter
+    let (list, answers): (Vec<_>, Vec<_>) = iter
         .map(|op| operation_from_py(py, &op?))
         .collect::<PyResult<Vec<_>>>()?
         .into_iter()
         .unzip();
+    within_one_command(py, list.len(), "operations")?;
     Ok(Operations::new(list, answers))
 }
 
+/// An operation dict, read key by key; the keys read are noted so that one the operation does
+/// not take (a typo, or a `ctx`) is refused instead of silently ignored.
 struct OpDict<'a, 'py> {
     dict: &'a Bound<'py, PyDict>,
+    read: RefCell<Vec<&'static str>>,
 }
 
-impl<'py> OpDict<'_, 'py> {
+impl<'a, 'py> OpDict<'a, 'py> {
+    fn new(dict: &'a Bound<'py, PyDict>) -> Self {
+        OpDict {
+            dict,
+            read: RefCell::new(Vec::with_capacity(dict.len())),
+        }
+    }
+
     fn py(&self) -> Python<'py> {
         self.dict.py()
+    }
+
+    fn get(&self, key: &'static str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.read.borrow_mut().push(key);
+        self.dict.get_item(key)
+    }
+
+    /// Refuses a key (with a value) that the operation did not read.
+    fn no_other_keys(&self) -> PyResult<()> {
+        let read = self.read.borrow();
+        for (key, value) in self.dict.iter() {
+            let known = key
+                .cast::<PyString>()
+                .ok()
+                .and_then(|key| key.to_str().ok())
+                .is_some_and(|key| read.contains(&key));
+            if !known && !value.is_none() {
+                let nested = if key.eq("ctx")? {
+                    " (nested contexts are not supported)"
+                } else {
+                    ""
+                };
+                return Err(invalid_arg(
+                    self.py(),
+                    format!(
+                        "operation {:.120} has key {:.40}, which it does not take{nested}",
+                        Brief(self.dict),
+                        Brief(&key.repr()?)
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn missing(&self, key: &str) -> PyErr {
@@ -188,11 +233,11 @@ impl<'py> OpDict<'_, 'py> {
         )
     }
 
-    fn item(&self, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(self.dict.get_item(key)?.filter(|v| !v.is_none()))
+    fn item(&self, key: &'static str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(self.get(key)?.filter(|v| !v.is_none()))
     }
 
-    fn required(&self, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    fn required(&self, key: &'static str) -> PyResult<Bound<'py, PyAny>> {
         self.item(key)?.ok_or_else(|| self.missing(key))
     }
 
@@ -200,14 +245,14 @@ impl<'py> OpDict<'_, 'py> {
         bin_name(self.py(), &self.required("bin")?)
     }
 
-    fn value(&self, key: &str) -> PyResult<Value> {
-        match self.dict.get_item(key)? {
+    fn value(&self, key: &'static str) -> PyResult<Value> {
+        match self.get(key)? {
             Some(v) => value_from_py(&v),
             None => Err(self.missing(key)),
         }
     }
 
-    fn values(&self, key: &str) -> PyResult<Vec<Value>> {
+    fn values(&self, key: &'static str) -> PyResult<Vec<Value>> {
         match self.value(key)? {
             Value::List(items) => Ok(items),
             _ => Err(invalid_arg(
@@ -221,7 +266,7 @@ impl<'py> OpDict<'_, 'py> {
     }
 
     /// A `value` that must not be None (the crate panics on a nil item).
-    fn non_nil(&self, key: &str) -> PyResult<Value> {
+    fn non_nil(&self, key: &'static str) -> PyResult<Value> {
         match self.value(key)? {
             Value::Nil => Err(invalid_arg(
                 self.py(),
@@ -235,7 +280,7 @@ impl<'py> OpDict<'_, 'py> {
     }
 
     /// `values` that must hold at least one item (the crate panics on an empty list).
-    fn items(&self, key: &str) -> PyResult<Vec<Value>> {
+    fn items(&self, key: &'static str) -> PyResult<Vec<Value>> {
         let items = self.values(key)?;
         if items.is_empty() {
             return Err(invalid_arg(
@@ -249,7 +294,7 @@ impl<'py> OpDict<'_, 'py> {
         Ok(items)
     }
 
-    fn int(&self, key: &str) -> PyResult<i64> {
+    fn int(&self, key: &'static str) -> PyResult<i64> {
         let value = self.required(key)?;
         if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
             return Err(invalid_arg(
@@ -263,7 +308,7 @@ impl<'py> OpDict<'_, 'py> {
         value.extract::<i64>().map_err(|_| self.missing(key))
     }
 
-    fn optional_int(&self, key: &str) -> PyResult<Option<i64>> {
+    fn optional_int(&self, key: &'static str) -> PyResult<Option<i64>> {
         if self.item(key)?.is_some() {
             self.int(key).map(Some)
         } else {
@@ -344,7 +389,7 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
             format!("an operation must be a dict, got {op:.80}", op = Brief(op)),
         )
     })?;
-    let d = OpDict { dict };
+    let d = OpDict::new(dict);
     let code = d.required("op")?;
     if let Ok(name) = code.cast::<PyString>() {
         let name = utf8(name, "operation code")?;
@@ -352,6 +397,7 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
             name.ends_with("_size") || name.starts_with("list_get") || name.starts_with("map_get");
         let bin = d.bin()?;
         let operation = cdt_operation(&d, name, &bin)?;
+        d.no_other_keys()?;
         let answer = Answer {
             bin: Some(bin),
             writes: !reads,
@@ -384,14 +430,21 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
             ))
         }
     };
-    let ttl = match d.item("val")? {
-        Some(value) if code == OPERATOR_TOUCH => Some(policy::ttl(&Entry {
-            context: "touch operation",
-            key: "val",
-            value: &value,
-        })?),
-        _ => None,
+    let touch_ttl = if code == OPERATOR_TOUCH {
+        d.item("val")?
+    } else {
+        None
     };
+    let ttl = touch_ttl
+        .map(|value| {
+            policy::ttl(&Entry {
+                context: "touch operation",
+                key: "val",
+                value: &value,
+            })
+        })
+        .transpose()?;
+    d.no_other_keys()?;
     let reads = code == OPERATOR_READ;
     let answer = Answer {
         bin,

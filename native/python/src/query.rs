@@ -92,7 +92,16 @@ impl Spec {
         Ok(())
     }
 
+    /// The query's one index predicate: a second one is refused rather than left to replace
+    /// the first (the server applies one; combine others with a filter expression).
     fn where_(&mut self, py: Python<'_>, predicate: &Bound<'_, PyAny>) -> PyResult<()> {
+        if self.filter.is_some() {
+            return Err(invalid_arg(
+                py,
+                "the query already has a where() predicate: a query takes one; filter on other \
+                 bins with policy={\"filter_expression\": ...}",
+            ));
+        }
         self.filter = Some(filter_from_py(py, predicate)?);
         Ok(())
     }
@@ -205,7 +214,7 @@ macro_rules! query_class {
                 policy: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 shield(py, || {
-                    $run(py, self.spec.job(py, &self.core, policy)?)
+                    $run(py, self.spec.job(py, &self.core, policy))
                 })
             }
 
@@ -249,11 +258,16 @@ query_class!(
             policy: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
             shield(py, || {
-                let parts = self.spec.parts(py, &self.core, policy)?;
-                let feed = RecordFeed::new(Feed::start(py, &self.core, parts)?);
-                DRIVE
-                    .import(py, "aerospike_py._foreach", "drive")?
-                    .call1((feed, callback))
+                let feed = self
+                    .spec
+                    .parts(py, &self.core, policy)
+                    .and_then(|parts| Feed::start(py, &self.core, parts));
+                match feed {
+                    Ok(feed) => DRIVE
+                        .import(py, "aerospike_py._foreach", "drive")?
+                        .call1((RecordFeed::new(feed), callback)),
+                    Err(error) => crate::client::failed(py, error),
+                }
             })
         }
     }

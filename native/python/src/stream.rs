@@ -11,7 +11,6 @@
 //! and drops the server connections that were still streaming, which ends the scan there.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aerospike::Record;
 use futures::StreamExt;
@@ -33,9 +32,6 @@ const CHANNEL_RECORDS: usize = 64;
 
 /// Records handed to Python per wake-up (one GIL acquisition).
 const BATCH_RECORDS: usize = 64;
-
-/// How often a blocking `foreach` wakes up to let Python handle signals (Ctrl-C).
-const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 type Item = Result<Record, Failure>;
 
@@ -91,8 +87,9 @@ impl Feed {
     pub fn run_blocking(self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<()> {
         loop {
             let batch = py.detach(|| {
-                self.runtime
-                    .block_on(async { timeout(SIGNAL_CHECK, next_batch(&self.inbox)).await })
+                self.runtime.block_on(async {
+                    timeout(bridge::SIGNAL_CHECK, next_batch(&self.inbox)).await
+                })
             });
             let Ok(batch) = batch else {
                 py.check_signals()?;

@@ -1,0 +1,176 @@
+"""Connect and close: one cluster client per Client, whatever the order of calls."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import aerospike_py
+from aerospike_py.devserver import DevServer
+from tests.polling import wait_until
+
+
+@pytest.mark.devserver_only
+async def test_overlapping_connects_make_one_cluster_client(devserver: DevServer) -> None:
+    """Each extra connect() would open its own connections, never closed again."""
+    client = aerospike_py.AsyncClient({"hosts": devserver.hosts, "tend_interval": 60_000})
+    outcomes = await asyncio.gather(*(client.connect() for _ in range(5)), return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, aerospike_py.ClientError)]
+    assert len(refused) == 4
+    assert all("already connecting" in str(error) for error in refused)
+    assert client.is_connected()
+    opened = devserver.connections_accepted[0]
+    await client.close()
+    assert await client.connect() is client  # a closed client connects again
+    assert devserver.connections_accepted[0] > opened
+    await client.close()
+
+
+@pytest.mark.devserver_only
+async def test_close_while_connecting_is_refused(devserver: DevServer) -> None:
+    client = aerospike_py.AsyncClient({"hosts": devserver.hosts})
+    connecting = asyncio.ensure_future(client.connect())
+    await asyncio.sleep(0)
+    with pytest.raises(aerospike_py.ClientError, match="connecting"):
+        await client.close()
+    await connecting
+    await client.close()
+    assert not client.is_connected()
+
+
+def test_a_failed_connect_can_be_retried(aerospike_hosts: list[tuple[str, int]]) -> None:
+    client = aerospike_py.Client({"hosts": [("127.0.0.1", 1)], "timeout": 300})
+    with pytest.raises(aerospike_py.ClusterError):
+        client.connect()
+    with pytest.raises(aerospike_py.ClusterError):
+        client.connect()  # not "already connecting": the failed attempt is over
+
+
+def idle(client: Any) -> bool:
+    return bool(client.stats().in_flight == 0)
+
+
+@pytest.mark.devserver_only
+def test_blocking_connects_from_threads_make_one_cluster_client(devserver: DevServer) -> None:
+    import threading
+
+    client = aerospike_py.Client({"hosts": devserver.hosts})
+    errors: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            client.connect()
+        except aerospike_py.ClientError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=connect) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert client.is_connected()
+    assert all("already connecting" in str(error) for error in errors)
+    assert wait_until(lambda: idle(client), 5)
+    client.close()
+
+
+async def test_a_command_that_cannot_start_fails_at_await(
+    async_client: aerospike_py.AsyncClient, set_name: str
+) -> None:
+    """As from a coroutine: gather(..., return_exceptions=True) keeps the other results."""
+    await async_client.put(("test", set_name, 1), {"v": 1})
+    calls = [async_client.get(("test", set_name, 1)), async_client.get(("test",))]
+    good, bad = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(good, aerospike_py.Record)
+    assert isinstance(bad, aerospike_py.InvalidArgError)
+    unconnected = aerospike_py.AsyncClient({"hosts": [("127.0.0.1", 1)]})
+    pending = unconnected.get(("test", set_name, 1))
+    with pytest.raises(aerospike_py.ClientError, match="not connected"):
+        await pending
+
+
+@pytest.mark.devserver_only
+async def test_a_command_queued_when_the_client_closes_fails_as_closed(
+    devserver: DevServer,
+) -> None:
+    config = {"hosts": devserver.hosts, "max_concurrent_operations": 1, "total_timeout": 500}
+    client = await aerospike_py.AsyncClient(config).connect()
+    await client.put(("test", "closing", 1), {"v": 1})
+    devserver.stall()
+    running = asyncio.ensure_future(client.get(("test", "closing", 1)))
+    queued = asyncio.ensure_future(client.get(("test", "closing", 1)))
+    assert await asyncio.wait_for(_until(lambda: client.stats().queued == 1), 5)
+    await client.close()
+    with pytest.raises(aerospike_py.ClientError, match="closed before this command was sent"):
+        await queued
+    with pytest.raises(aerospike_py.AerospikeTimeoutError):
+        await running
+    devserver.clear_faults()
+
+
+async def _until(condition: Any) -> bool:
+    from tests.polling import wait_until_async
+
+    return await wait_until_async(condition, 5)
+
+
+def test_event_loops_taking_turns_in_one_thread_reuse_their_doorbells(
+    aerospike_hosts: list[tuple[str, int]], set_name: str
+) -> None:
+    """Each loop gets one socket that wakes it; switching loops used to open a new one."""
+    import os
+
+    loops = [asyncio.new_event_loop(), asyncio.new_event_loop()]
+    client = aerospike_py.AsyncClient({"hosts": aerospike_hosts})
+    key = ("test", set_name, 1)
+
+    async def connect_and_put() -> None:
+        await client.connect()
+        await client.put(key, {"v": 1})
+
+    async def get() -> None:
+        assert (await client.get(key)).bins == {"v": 1}
+
+    loops[0].run_until_complete(connect_and_put())
+    for turn in range(4):  # every loop has its doorbell once
+        loops[turn % 2].run_until_complete(get())
+    descriptors = len(os.listdir("/proc/self/fd"))
+    for turn in range(200):
+        loops[turn % 2].run_until_complete(get())
+    assert len(os.listdir("/proc/self/fd")) <= descriptors + 2
+
+    async def close() -> None:
+        await client.close()
+
+    loops[0].run_until_complete(close())
+    for loop in loops:
+        loop.close()
+
+
+def test_ctrl_c_interrupts_a_blocking_connect_to_a_host_that_never_answers() -> None:
+    """The connect timeout is 30 s; Ctrl-C must not wait for it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import os, signal, socket, threading
+        import aerospike_py
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts in the kernel, never answers
+        client = aerospike_py.Client({"hosts": [silent.getsockname()], "timeout": 30_000})
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            client.connect()
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=20
+    )
+    assert done.stdout.strip() == "interrupted", done.stderr
