@@ -7,6 +7,7 @@ cancelling the awaiting task closes the feed, which stops the query on the serve
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -20,11 +21,15 @@ class RecordFeed(Protocol):
 
 
 async def drive(feed: RecordFeed, callback: Callable[[Record], object]) -> None:
-    """Calls ``callback`` per record until the query ends or the callback returns False."""
+    """Calls ``callback`` per record until the query ends or the callback returns False; an
+    ``async def`` callback is awaited, one record at a time."""
     try:
         while batch := await feed.next_batch():
             for record in batch:
-                if callback(record) is False:
+                answer = callback(record)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+                if answer is False:
                     return
     finally:
         feed.close()

@@ -364,8 +364,9 @@ class AsyncQuery:
     def foreach(
         self, callback: Callable[[Record], object], policy: _Policy = None
     ) -> Awaitable[None]:
-        """Calls ``callback`` with each record as it arrives, in bounded memory; returning
-        False stops the query (on the server too), an exception from it propagates."""
+        """Calls ``callback`` with each record as it arrives, in bounded memory (an ``async
+        def`` callback is awaited); returning False stops the query (on the server too), an
+        exception from it propagates."""
 
 @final
 class DevServer:

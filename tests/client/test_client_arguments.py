@@ -59,6 +59,7 @@ async def test_a_value_nested_too_deep_is_refused_by_the_async_client(
         (lambda c: c.get(("", "s", 1)), "key namespace"),
         (lambda c: c.get((NS, "s" * 64, 1)), "key set"),
         (lambda c: c.batch_operate([(NS, "s", 1)], []), "at least one operation"),
+        (lambda c: c.batch_write([((NS, "s", 1), {})]), "has no bins"),
     ],
 )
 def test_positional_arguments_of_the_wrong_kind_raise_invalid_arg_error(
@@ -91,6 +92,8 @@ def test_an_unknown_namespace_is_named_not_reported_as_a_lost_cluster(
         lambda: client.get(("tset", "s", 1)),
         lambda: client.put(("tset", "s", 1), {"v": 1}, policy={"max_retries": 0}),
         lambda: client.operate(("tset", "s", 1), [{"op": aerospike_py.OPERATOR_TOUCH}]),
+        lambda: client.query("tset", "s").results(),
+        lambda: client.query("tset").foreach(print),
     ):
         with pytest.raises(aerospike_py.ServerError, match='namespace "tset"') as raised:
             call()

@@ -137,12 +137,15 @@ def test_to_numpy_meta_holds_each_rows_generation_and_ttl(
 def test_to_numpy_rejects_a_value_that_does_not_fit(
     client: aerospike_py.Client, set_name: str
 ) -> None:
-    client.put((NS, set_name, "s"), {"score": "not a number"})
+    client.put((NS, set_name, "s"), {"score": "not a number", "ratio": 1.5})
     result = client.batch_read([(NS, set_name, "s")])
-    with pytest.raises(aerospike_py.InvalidArgError, match="score"):
+    with pytest.raises(aerospike_py.InvalidArgError, match=r'"score" .* holds the str "not a n'):
         result.to_numpy(np.dtype([("score", "i8")]))
-    with pytest.raises(aerospike_py.InvalidArgError, match="structured"):
-        result.to_numpy(np.dtype("i8"))
+    with pytest.raises(aerospike_py.InvalidArgError, match=r'"ratio" of record 0 holds 1\.5,'):
+        result.to_numpy(np.dtype([("ratio", "i8")]))
+    for not_structured in (np.dtype("i8"), np.dtype([])):
+        with pytest.raises(aerospike_py.InvalidArgError, match="structured"):
+            result.to_numpy(not_structured)
 
 
 def test_batch_operate_and_remove(client: aerospike_py.Client, set_name: str) -> None:

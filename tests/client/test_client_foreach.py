@@ -152,6 +152,19 @@ async def test_async_foreach_streams_stops_and_propagates(cluster: DevServer) ->
         assert (await client.get((NS, SET, 1))).bins == {"i": 1}
 
 
+async def test_an_async_callback_is_awaited_and_can_stop_the_query(cluster: DevServer) -> None:
+    async with aerospike_py.AsyncClient(config(cluster)) as client:
+        stored: list[int] = []
+
+        async def store(record: aerospike_py.Record) -> bool:
+            await asyncio.sleep(0)  # as a callback that writes elsewhere
+            stored.append(record.bins["i"])
+            return len(stored) < 7
+
+        await asyncio.wait_for(client.query(NS, SET).foreach(store), timeout=10)
+        assert len(stored) == 7
+
+
 async def test_cancelling_an_async_foreach_frees_its_slot(cluster: DevServer) -> None:
     async with aerospike_py.AsyncClient(config(cluster)) as client:
         cluster.stall(commands=["query"], node=1)

@@ -129,7 +129,7 @@ fn layout(py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<(Vec<Field>, usi
         )
     };
     let names = dtype.getattr("names").map_err(|_| not_structured())?;
-    if names.is_none() {
+    if names.is_none() || names.is_empty()? {
         return Err(not_structured());
     }
     let itemsize: usize = dtype.getattr("itemsize")?.extract()?;
@@ -183,14 +183,35 @@ fn fill(records: &[BatchRecord], fields: &[Field], itemsize: usize) -> Result<Ve
             if let Some(value) = record.bins.get(&field.name) {
                 write_field(&mut row[field.offset..], field, value).map_err(|expected| {
                     Failure::InvalidArg(format!(
-                        "to_numpy: bin {:?} of record {index} holds {value:?}, which does not fit a {expected} field",
-                        field.name
+                        "to_numpy: bin {:?} of record {index} holds {}, which does not fit a \
+                         {expected} field",
+                        field.name,
+                        shown(value)
                     ))
                 })?;
             }
         }
     }
     Ok(rows)
+}
+
+/// A value as a message shows it (without the GIL): scalars as Python writes them, containers
+/// by kind and size.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Nil => "None".to_owned(),
+        Value::Bool(flag) => if *flag { "True" } else { "False" }.to_owned(),
+        Value::Int(n) => n.to_string(),
+        Value::Float(number) => format!("{:?}", f64::from(number)),
+        Value::String(text) => format!("the str {:?}", text.chars().take(40).collect::<String>()),
+        Value::Blob(bytes) => format!("{} bytes", bytes.len()),
+        Value::List(items) => format!("a list of {}", items.len()),
+        Value::HashMap(map) => format!("a map of {}", map.len()),
+        Value::OrderedMap(map) => format!("a map of {}", map.len()),
+        Value::GeoJSON(_) => "a GeoJSON value".to_owned(),
+        Value::HLL(_) => "a HyperLogLog value".to_owned(),
+        _ => "a value of another kind".to_owned(),
+    }
 }
 
 fn write_field(out: &mut [u8], field: &Field, value: &Value) -> Result<(), &'static str> {

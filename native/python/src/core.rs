@@ -531,6 +531,15 @@ impl Core {
             }
             let key = key_from_py(py, &tuple.get_item(0)?)?;
             let bins = bins_from_py(py, &tuple.get_item(1)?)?;
+            if bins.is_empty() {
+                return Err(invalid_arg(
+                    py,
+                    format!(
+                        "batch_write record {item:.120} has no bins: a write needs one",
+                        item = Brief(&item)
+                    ),
+                ));
+            }
             let mut write = parsed.write.clone();
             if tuple.len() == 3 {
                 policy::apply_meta(

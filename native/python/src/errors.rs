@@ -56,19 +56,26 @@ impl Failure {
     /// serves as a bare timeout; when no node serves the key's namespace at all, the namespace is
     /// named, with the result code a server gives an unknown namespace.
     pub fn for_record(client: &aerospike::Client, key: &Key, error: aerospike::Error) -> Failure {
-        if found_no_node(&error) {
-            let nodes = client.cluster.nodes();
-            let served = nodes.iter().any(|node| {
-                !client
-                    .cluster
-                    .node_partitions(node, &key.namespace)
-                    .is_empty()
-            });
-            if !nodes.is_empty() && !served {
-                return Failure::UnknownNamespace(key.namespace.clone());
-            }
+        Failure::Aerospike(error).in_namespace(client, &key.namespace)
+    }
+
+    /// This failure of a command on `namespace` (a record's, a query's), or, when the command
+    /// found no node because no node serves the namespace, one that names it.
+    pub fn in_namespace(self, client: &aerospike::Client, namespace: &str) -> Failure {
+        let Failure::Aerospike(error) = &self else {
+            return self;
+        };
+        if !(found_no_node(error) || matches!(error, aerospike::Error::InvalidNode(_))) {
+            return self;
         }
-        Failure::Aerospike(error)
+        let nodes = client.cluster.nodes();
+        let served = nodes
+            .iter()
+            .any(|node| !client.cluster.node_partitions(node, namespace).is_empty());
+        if nodes.is_empty() || served {
+            return self;
+        }
+        Failure::UnknownNamespace(namespace.to_owned())
     }
 
     /// The failure for a panic caught at the boundary: the interpreter must survive it.

@@ -13,7 +13,7 @@ use pyo3::types::{PyString, PyTuple};
 use crate::client::shield;
 use crate::convert::{bin_name, value_from_py};
 use crate::core::{Core, Effect, Job};
-use crate::errors::{invalid_arg, utf8, Brief};
+use crate::errors::{invalid_arg, utf8, Brief, Failure};
 use crate::policy;
 use crate::reply::Reply;
 use crate::stream::{Feed, RecordFeed};
@@ -71,15 +71,22 @@ impl Spec {
     fn job(&self, py: Python<'_>, core: &Core, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
         let parts = self.parts(py, core, policy)?;
         core.job(py, Effect::Reads, move |client| async move {
-            let recordset = client
-                .query(&parts.policy, parts.partitions, parts.statement)
-                .await?;
-            let mut stream = recordset.into_stream();
-            let mut records = Vec::new();
-            while let Some(record) = stream.next().await {
-                records.push(record?);
-            }
-            Ok(Reply::Records(records))
+            let namespace = parts.statement.namespace.clone();
+            let collected = async {
+                let recordset = client
+                    .query(&parts.policy, parts.partitions, parts.statement)
+                    .await?;
+                let mut stream = recordset.into_stream();
+                let mut records = Vec::new();
+                while let Some(record) = stream.next().await {
+                    records.push(record?);
+                }
+                Ok::<_, Failure>(records)
+            };
+            collected
+                .await
+                .map(Reply::Records)
+                .map_err(|failure| failure.in_namespace(&client, &namespace))
         })
     }
 

@@ -61,11 +61,14 @@ impl Feed {
                 partitions,
                 statement,
             } = parts;
+            let namespace = statement.namespace.clone();
             let recordset = client.query(&policy, partitions, statement).await?;
             let mut records = recordset.into_stream();
             let outcome = forward(&mut records, &producer, &stopped).await;
             records.as_ref().close();
-            outcome.map(|()| Reply::Nothing)
+            outcome
+                .map(|()| Reply::Nothing)
+                .map_err(|failure| failure.in_namespace(&client, &namespace))
         })?;
         runtime.spawn(async move {
             if let Err(failure) = bridge::shielded(future).await {
