@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use aerospike::{as_bin, Bins, ReadPolicy, WritePolicy};
+use aerospike_devserver::msgpack::MAX_DEPTH;
 use aerospike_devserver::{Cluster, ClusterConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -317,7 +318,7 @@ async fn requests_clients_would_refuse_get_the_server_result_codes() {
                     4,
                     4,
                     b"l",
-                    &[[0x92, 0x01].as_slice(), &[0x91; 300], &[0x01]].concat(),
+                    &[[0x92, 0x01].as_slice(), &[0x91; MAX_DEPTH + 1], &[0x01]].concat(),
                 )],
             ),
             4,
