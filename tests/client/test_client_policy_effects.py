@@ -38,6 +38,13 @@ def namespace_default_ttl(client: aerospike_py.Client) -> int:
     return int(fields["default-ttl"])
 
 
+def has_the_namespace_default_ttl(client: aerospike_py.Client, key: tuple[str, str, Any]) -> bool:
+    """A default-ttl of 0 means never expire, which a record's meta shows as -1."""
+    default = namespace_default_ttl(client)
+    ttl = ttl_of(client, key)
+    return ttl == -1 if default == 0 else near(ttl, default)
+
+
 @pytest.fixture
 def ttl_client(config: dict[str, Any]) -> Iterator[aerospike_py.Client]:
     """A client whose default write TTL (TTL_CLIENT_DEFAULT) is CLIENT_DEFAULT_TTL."""
@@ -203,12 +210,7 @@ def test_ttl_namespace_default_ignores_the_client_default(
     key = (NS, set_name, "ns-default")
     ttl_client.put(key, {"v": 1}, meta={"ttl": 100})
     ttl_client.put(key, {"v": 2}, meta={"ttl": aerospike_py.TTL_NAMESPACE_DEFAULT})
-    default = namespace_default_ttl(ttl_client)
-    ttl = ttl_of(ttl_client, key)
-    if default == 0:
-        assert ttl == -1
-    else:
-        assert near(ttl, default)
+    assert has_the_namespace_default_ttl(ttl_client, key)
 
 
 def test_ttl_client_default_is_the_configured_write_ttl(
@@ -238,12 +240,7 @@ def test_ttl_client_default_without_one_configured_is_the_namespace_default(
     key = (NS, set_name, "no-client-default")
     client.put(key, {"v": 1}, meta={"ttl": 100})
     client.put(key, {"v": 2}, meta={"ttl": aerospike_py.TTL_CLIENT_DEFAULT})
-    default = namespace_default_ttl(client)
-    ttl = ttl_of(client, key)
-    if default == 0:
-        assert ttl == -1
-    else:
-        assert near(ttl, default)
+    assert has_the_namespace_default_ttl(client, key)
 
 
 # Secondary-index queries on strings
