@@ -54,6 +54,16 @@ def test_digest_key_reads_what_user_key_wrote(client: aerospike_py.Client, set_n
     assert client.get((NS, set_name, None, digest)).bins == {"v": 2}
 
 
+def test_bins_come_in_name_order_every_time(client: aerospike_py.Client, set_name: str) -> None:
+    """A JSON body or a DataFrame built from them must not change between two reads."""
+    key = (NS, set_name, "order")
+    client.put(key, {name: 1 for name in ("zeta", "alpha", "mu", "beta", "omega", "c")})
+    names = sorted(("zeta", "alpha", "mu", "beta", "omega", "c"))
+    for _ in range(5):
+        assert list(client.get(key).bins) == names
+        assert list(client.batch_read([key]).batch_records[0].record.bins) == names  # type: ignore[union-attr]
+
+
 def test_get_missing_raises_record_not_found(client: aerospike_py.Client, set_name: str) -> None:
     with pytest.raises(RecordNotFound) as raised:
         client.get((NS, set_name, "missing"))

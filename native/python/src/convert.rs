@@ -418,13 +418,17 @@ pub fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, 
     )
 }
 
+/// The bins as a dict in name order: the crate's map has a different order every time, and a
+/// JSON body, a DataFrame's columns or a snapshot test must not change from one read to the next.
 pub fn bins_to_py<'a, 'py>(
     py: Python<'py>,
     bins: &'a HashMap<String, Value>,
     strings: &mut Strings<'a, 'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let mut named: Vec<_> = bins.iter().collect();
+    named.sort_unstable_by_key(|(name, _)| *name);
     let dict = PyDict::new(py);
-    for (name, value) in bins {
+    for (name, value) in named {
         dict.set_item(strings.get(py, name), value_to_py(py, value)?)?;
     }
     Ok(dict)
