@@ -5,7 +5,8 @@ answered 503. When the worker's own CPU is what saturates (a fast cluster, heavy
 requests queue in the event loop before they reach the client, and every answer gets slower
 instead, for everyone. This middleware times a repeating timer on the loop (as Fastify's
 under-pressure does) and drives an adaptive limit on the requests in progress from it, AIMD
-style: a late tick halves the limit from what is in progress, an on-time tick raises it by one.
+style: a late tick halves the limit from what is in progress (down to one), an on-time tick
+raises it by one.
 Requests over the limit are answered 503 at once, which costs a small fraction of serving them,
 so the admitted ones keep their latency and callers are told to come back.
 """
@@ -47,7 +48,9 @@ class _AdaptiveLimit:
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
         now = loop.time()
         if now - self._due > self.bound:
-            self.limit = min(self.limit, self.in_progress) // 2
+            # Never below one: a request that arrives while none is in progress is the only
+            # work there is, and shedding it would not make the loop any faster.
+            self.limit = max(1, min(self.limit, self.in_progress) // 2)
         elif self.limit < UNLIMITED:
             self.limit += 1
         self._due = now + self.interval
@@ -57,6 +60,13 @@ class _AdaptiveLimit:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the app routes on: behind a proxy prefix (``--root-path``), ``path`` holds it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 class LoadSheddingMiddleware:
@@ -93,7 +103,7 @@ class LoadSheddingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self._limit
-        if limit is None or scope["type"] != "http" or scope["path"] in self.exempt_paths:
+        if limit is None or scope["type"] != "http" or _route_path(scope) in self.exempt_paths:
             if scope["type"] == "lifespan":
                 await self._lifespan(scope, receive, send)
             else:

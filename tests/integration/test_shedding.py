@@ -78,11 +78,14 @@ async def test_a_lagging_loop_answers_503_with_retry_after_and_recovers(
     )
     async with serving(app_with(settings)) as http:
         assert (await http.get("/hello")).status_code == 200
+        admitted = asyncio.create_task(http.get("/slow"))
+        await asyncio.sleep(0.05)
         async with saturated_loop(0.06):
             shed = await http.get("/hello")
             live = await http.get("/health/live")
             ready = await http.get("/health/ready")
             metrics = await http.get("/metrics")
+        assert (await admitted).status_code == 200
         assert shed.status_code == 503
         assert shed.headers["retry-after"] == "3"
         assert shed.json() == {
@@ -116,11 +119,55 @@ async def test_a_bound_of_zero_never_sheds(aerospike_settings: AerospikeSettings
 
 async def test_the_explicit_bound_wins_and_plain_starlette_apps_get_it() -> None:
     """Used alone (no client, no install), the middleware takes its own bound."""
-    app = Starlette(routes=[Route("/hello", hello)])
+    app = Starlette(routes=[Route("/hello", hello), Route("/slow", slow)])
     app.add_middleware(LoadSheddingMiddleware, max_event_loop_lag_ms=20)
-    async with serving(app) as http, saturated_loop(0.06):
-        response = await http.get("/hello")
+    async with serving(app) as http:
+        admitted = asyncio.create_task(http.get("/slow"))
+        await asyncio.sleep(0.05)
+        async with saturated_loop(0.06):
+            response = await http.get("/hello")
+        assert (await admitted).status_code == 200
     assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+
+
+async def heavy(request: Request) -> JSONResponse:
+    busy(0.04)
+    return JSONResponse({"heavy": True})
+
+
+async def test_one_request_at_a_time_is_never_shed() -> None:
+    """A route that burns the loop's CPU lags it, but with nothing else in progress the next
+    request is the only work there is."""
+    app = Starlette(routes=[Route("/heavy", heavy), Route("/hello", hello)])
+    app.add_middleware(LoadSheddingMiddleware, max_event_loop_lag_ms=1)
+    statuses = []
+    async with serving(app) as http:
+        for path in ("/heavy", "/hello") * 10:
+            statuses.append((await http.get(path)).status_code)
+            await asyncio.sleep(0.002)  # the loop runs its timers between two requests
+    assert statuses == [200] * 20
+
+
+async def test_health_routes_behind_a_proxy_prefix_are_never_shed() -> None:
+    app = Starlette(routes=[Route("/hello", hello), Route("/slow", slow)])
+    app.add_middleware(
+        LoadSheddingMiddleware, max_event_loop_lag_ms=20, exempt_paths={"/health/live"}
+    )
+    app.add_route("/health/live", hello)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app, root_path="/api"),
+            base_url="http://testserver",
+        ) as http,
+    ):
+        admitted = asyncio.create_task(http.get("/api/slow"))
+        await asyncio.sleep(0.05)
+        async with saturated_loop(0.06):
+            shed = await http.get("/api/hello")
+            live = await http.get("/api/health/live")
+        assert (await admitted).status_code == 200
+    assert (shed.status_code, live.status_code) == (503, 200)
 
 
 async def test_without_a_lifespan_nothing_is_shed() -> None:
