@@ -162,7 +162,7 @@ class Client:
     def info_random_node(self, command: str, policy: _Policy = None) -> str:
         """Sends an info command to one node."""
     def ping(self, policy: _Policy = None) -> bool:
-        """True when a node answers an info command."""
+        """True when a node answers an info command; it takes no operation slot."""
     def truncate(
         self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> None:
@@ -305,7 +305,7 @@ class AsyncClient:
     def info_random_node(self, command: str, policy: _Policy = None) -> Awaitable[str]:
         """Sends an info command to one node."""
     def ping(self, policy: _Policy = None) -> Awaitable[bool]:
-        """True when a node answers an info command."""
+        """True when a node answers an info command; it takes no operation slot."""
     def truncate(
         self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> Awaitable[None]:

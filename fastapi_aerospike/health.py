@@ -43,14 +43,15 @@ async def _check(lifecycle: Lifecycle) -> str:
     if lifecycle.phase is not Phase.SERVING:
         return lifecycle.phase.value
     try:
-        await asyncio.wait_for(
-            lifecycle.client.info_random_node("status"), lifecycle.settings.readiness_timeout
+        # A ping takes no operation slot: a worker whose slots are all busy is still ready.
+        answered = await asyncio.wait_for(
+            lifecycle.client.ping(), lifecycle.settings.readiness_timeout
         )
     except TimeoutError:
         return "timeout"
     except AerospikeError:
         return "unreachable"
-    return "ok"
+    return "ok" if answered else "unreachable"
 
 
 def health_routes(prefix: str = "/health") -> list[Route]:

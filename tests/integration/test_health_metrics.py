@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -64,6 +65,35 @@ async def test_readiness_follows_the_cluster_and_shutdown(
     assert lost.json()["clients"]["aerospike"] in {"unreachable", "timeout"}
     assert live.status_code == 200
     assert (closed.status_code, closed.json()["clients"]) == (503, {"aerospike": "closed"})
+
+
+@pytest.mark.devserver_only
+async def test_a_worker_whose_slots_are_all_busy_is_still_ready(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """Busy is not down: a load balancer that unroutes every busy worker at once has none."""
+    with DevServer(port=0) as server:
+        settings = aerospike_settings.model_copy(
+            update={"hosts": tuple(server.hosts), "max_concurrent_operations": 1}
+        )
+        app = FastAPI()
+        install(app, settings)
+
+        @app.get("/slow")
+        async def slow(client: AerospikeClient) -> dict[str, bool]:
+            return {"found": (await client.exists(("test", "busy", 1))).meta is not None}
+
+        async with (
+            LifespanManager(app, startup_timeout=30) as manager,
+            http_for(manager.app) as http,
+        ):
+            server.stall(commands=("read",))
+            holding = asyncio.ensure_future(http.get("/slow"))
+            await asyncio.sleep(0.2)
+            ready = await http.get("/health/ready")
+            server.clear_faults()
+            assert (await holding).json() == {"found": False}
+    assert (ready.status_code, ready.json()["clients"]) == (200, {"aerospike": "ok"})
 
 
 def sample(text: str, name: str) -> float:

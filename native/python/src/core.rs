@@ -686,13 +686,21 @@ impl Core {
     }
 
     /// True when a node answers the "build" info command within the policy's timeout.
+    /// Not through the gate: a health probe must answer while every slot is busy, or a busy
+    /// worker would look down to its load balancer.
     pub fn ping(&self, py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Reads, |client| async move {
-            let Some(node) = client.nodes().into_iter().next() else {
-                return Ok(Reply::Flag(false));
-            };
-            Ok(Reply::Flag(node.info(&admin, &["build"]).await.is_ok()))
+        let Session {
+            client, runtime, ..
+        } = self.session(py)?;
+        Ok(Job {
+            runtime,
+            future: Box::pin(async move {
+                let Some(node) = client.nodes().into_iter().next() else {
+                    return Ok(Reply::Flag(false));
+                };
+                Ok(Reply::Flag(node.info(&admin, &["build"]).await.is_ok()))
+            }),
         })
     }
 
