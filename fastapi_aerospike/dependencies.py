@@ -9,6 +9,7 @@ thread pool, a thread hop and a GIL handoff on every request for a dictionary lo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from typing import Annotated
 
@@ -21,10 +22,16 @@ from fastapi_aerospike.lifespan import DEFAULT_CLIENT_NAME, client_from_state
 __all__ = ["AerospikeClient", "client_dependency", "get_client"]
 
 
+@functools.cache
 def client_dependency(
     name: str,
 ) -> Callable[[HTTPConnection], Coroutine[None, None, AsyncClient]]:
-    """A dependency returning the client named ``name`` (for a second cluster)."""
+    """A dependency returning the client named ``name`` (for a second cluster).
+
+    The same function for the same name, so that ``app.dependency_overrides[
+    client_dependency("analytics")]`` overrides what ``Depends(client_dependency("analytics"))``
+    declared.
+    """
 
     async def get_named_client(connection: HTTPConnection) -> AsyncClient:
         return client_from_state(connection, name)

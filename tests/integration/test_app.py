@@ -154,6 +154,23 @@ async def test_dependency_overrides_are_keyed_by_get_client(
     assert seen[1] is not replacement
 
 
+async def test_a_named_clients_dependency_can_be_overridden(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """``client_dependency(name)`` is one function per name, so the override matches."""
+    app = FastAPI()
+
+    @app.get("/analytics")
+    async def analytics(client: AnalyticsClient) -> dict[str, bool]:
+        return {"connected": client.is_connected()}
+
+    replacement = aerospike_py.AsyncClient(aerospike_settings.to_client_config())
+    app.dependency_overrides[client_dependency("analytics")] = lambda: replacement
+    transport = httpx.ASGITransport(app=app)  # no lifespan: only the override can answer
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await http.get("/analytics")).json() == {"connected": False}
+
+
 async def test_client_routes_answer_while_the_thread_pool_is_exhausted(
     aerospike_settings: AerospikeSettings,
 ) -> None:
