@@ -1,7 +1,8 @@
 """One table from client exceptions to HTTP answers, and the handler that applies it.
 
 Overload (``BackpressureError``) is 503 with ``Retry-After`` so callers back off instead of
-piling on; timeouts are 504; a lost cluster is 503. Bodies carry a stable ``code`` and a fixed
+piling on; timeouts are 504; a lost cluster is 503; a write left in doubt is 504 with its own
+code and no ``Retry-After``. Bodies carry a stable ``code`` and a fixed
 public sentence, never the exception text: internals stay in the logs.
 
 Register the handler for the specific exception classes (``install`` does), not for
@@ -30,7 +31,15 @@ from aerospike_py import (
 )
 from fastapi_aerospike.lifespan import checked_retry_after, retry_after_setting
 
-__all__ = ["ERROR_TABLE", "RECORD_ERROR_TABLE", "AerospikeErrorHandler", "HttpError"]
+__all__ = [
+    "BUSY",
+    "ERROR_TABLE",
+    "IN_DOUBT",
+    "RECORD_ERROR_TABLE",
+    "TRANSIENT_RESULT_CODES",
+    "AerospikeErrorHandler",
+    "HttpError",
+]
 
 logger = logging.getLogger("fastapi_aerospike")
 
@@ -59,6 +68,18 @@ ERROR_TABLE: tuple[tuple[type[AerospikeError], HttpError], ...] = (
 )
 """Always applied; the first class that matches the exception wins."""
 
+BUSY = HttpError(503, "aerospike_busy", "The database is busy; retry later.", True)
+"""Server errors that pass: a hot key, a full write queue, a partition between owners."""
+
+TRANSIENT_RESULT_CODES = frozenset({11, 14, 18})
+"""Partition unavailable, key busy, device overload: answered with ``BUSY``."""
+
+IN_DOUBT = HttpError(
+    504, "aerospike_in_doubt", "The write may have been applied; read it back before retrying."
+)
+"""A write that timed out or lost its connection after it was sent: no Retry-After, since
+repeating a write that was applied (an increment, an append) would apply it twice."""
+
 RECORD_ERROR_TABLE: tuple[tuple[type[AerospikeError], HttpError], ...] = (
     (RecordNotFound, HttpError(404, "record_not_found", "The record does not exist.")),
     (RecordExistsError, HttpError(409, "record_exists", "The record already exists.")),
@@ -79,8 +100,14 @@ class AerospikeErrorHandler:
 
     def lookup(self, exc: BaseException) -> HttpError | None:
         """The answer for ``exc``, or ``None`` when it is not a client exception."""
+        if not isinstance(exc, AerospikeError):
+            return None
+        if exc.in_doubt:
+            return IN_DOUBT
         for exception_type, answer in self.table:
             if isinstance(exc, exception_type):
+                if answer.status == 500 and exc.result_code in TRANSIENT_RESULT_CODES:
+                    return BUSY
                 return answer
         return None
 

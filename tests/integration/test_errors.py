@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,7 +13,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import aerospike_py
-from fastapi_aerospike import AerospikeErrorHandler, AerospikeErrorMiddleware
+from aerospike_py.devserver import DevServer
+from fastapi_aerospike import (
+    AerospikeClient,
+    AerospikeErrorHandler,
+    AerospikeErrorMiddleware,
+    AerospikeSettings,
+    install,
+)
 
 SECRET_DETAIL = "node BB9 at 10.0.0.7:3000 pool exhausted"
 
@@ -86,6 +95,21 @@ def test_retry_after_must_be_a_whole_second_at_least(seconds: object) -> None:
         (aerospike_py.ServerError(SECRET_DETAIL, 1), 500, "aerospike_error", None),
         (aerospike_py.InvalidArgError(SECRET_DETAIL), 500, "aerospike_error", None),
         (aerospike_py.RecordNotFound(SECRET_DETAIL, 2), 500, "aerospike_error", None),
+        (aerospike_py.ServerError(SECRET_DETAIL, 14), 503, "aerospike_busy", "1"),
+        (aerospike_py.ServerError(SECRET_DETAIL, 18), 503, "aerospike_busy", "1"),
+        (aerospike_py.ServerError(SECRET_DETAIL, 11), 503, "aerospike_busy", "1"),
+        (
+            aerospike_py.AerospikeTimeoutError(SECRET_DETAIL, 9, in_doubt=True),
+            504,
+            "aerospike_in_doubt",
+            None,
+        ),
+        (
+            aerospike_py.ClusterError(SECRET_DETAIL, -10, in_doubt=True),
+            504,
+            "aerospike_in_doubt",
+            None,
+        ),
     ],
 )
 async def test_the_table_answers_without_internals(
@@ -139,3 +163,35 @@ async def test_middleware_cannot_answer_once_the_response_started() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         with pytest.raises(aerospike_py.BackpressureError):
             await client.get("/")
+
+
+@pytest.mark.devserver_only
+async def test_a_write_left_in_doubt_is_told_apart_from_a_read_that_timed_out() -> None:
+    """A caller may retry a read, but must read back a write before repeating it."""
+    with DevServer(port=0) as server:
+        app = FastAPI()
+        install(
+            app,
+            AerospikeSettings(hosts=tuple(server.hosts), total_timeout_ms=100, max_retries=0),
+        )
+        key = ("test", "doubt", 1)
+
+        @app.post("/count")
+        async def count(client: AerospikeClient) -> None:
+            await client.increment(key, "n", 1)
+
+        @app.get("/count")
+        async def read(client: AerospikeClient) -> dict[str, int]:
+            return {"n": (await client.get(key)).bins["n"]}
+
+        async with LifespanManager(app, startup_timeout=30) as manager:
+            transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                assert (await http.post("/count")).status_code == 200
+                server.inject_latency(300)
+                write = await http.post("/count")
+                read_back = await http.get("/count")
+                server.clear_faults()
+    assert (write.status_code, write.json()["code"]) == (504, "aerospike_in_doubt")
+    assert "retry-after" not in write.headers
+    assert (read_back.status_code, read_back.json()["code"]) == (504, "aerospike_timeout")
