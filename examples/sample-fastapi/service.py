@@ -95,15 +95,17 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
     async def delete_profile(profile_id: str, client: AerospikeClient) -> None:
         await client.remove(key(profile_id))
 
-    @app.post("/profiles/{profile_id}/visits")
+    @app.post("/profiles/{profile_id}/visits", responses=NOT_FOUND)
     async def visit(profile_id: str, client: AerospikeClient) -> dict[str, int]:
-        """Count a visit and stamp it, reading the new count back, in one round trip."""
+        """Count a visit and stamp it, reading the new count back, in one round trip; only an
+        existing profile is counted (RecordNotFound answers 404)."""
         ops = [
             {"op": aerospike_py.OPERATOR_INCR, "bin": "visits", "val": 1},
             {"op": aerospike_py.OPERATOR_WRITE, "bin": "last_visit", "val": int(time.time())},
             {"op": aerospike_py.OPERATOR_READ, "bin": "visits"},
         ]
-        record = await client.operate(key(profile_id), ops)
+        existing = {"exists": aerospike_py.POLICY_EXISTS_UPDATE}
+        record = await client.operate(key(profile_id), ops, policy=existing)
         return {"visits": int((record.bins or {}).get("visits", 0))}
 
     @app.get("/features")

@@ -152,6 +152,8 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
 
         assert http.post(f"/profiles/{person}/visits").json() == {"visits": 1}
         assert http.post(f"/profiles/{person}/visits").json() == {"visits": 2}
+        nobody = http.post(f"/profiles/{uuid.uuid4().hex}/visits")
+        assert (nobody.status_code, nobody.json()["code"]) == (404, "record_not_found")
 
         expiring = uuid.uuid4().hex
         http.put(f"/profiles/{expiring}", json=PROFILE, params={"ttl": 100})
@@ -218,7 +220,7 @@ def test_metrics_add_up_over_both_workers(service: Gunicorn) -> None:
         assert both, http.get("/metrics").text
         before = sample_value(http.get("/metrics").text, completed)
         for _ in range(40):  # new connections: gunicorn spreads them over the workers
-            httpx.post(f"{service.url}/profiles/metrics-{uuid.uuid4().hex}/visits", timeout=10)
+            httpx.put(f"{service.url}/profiles/m{uuid.uuid4().hex}", json=PROFILE, timeout=10)
         # Every worker copies its counters once a second.
         counted = wait_until(
             lambda: sample_value(http.get("/metrics").text, completed) - before >= 40, 10
