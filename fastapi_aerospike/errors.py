@@ -99,7 +99,20 @@ class AerospikeErrorHandler:
         self.table = (RECORD_ERROR_TABLE if record_errors else ()) + ERROR_TABLE
 
     def lookup(self, exc: BaseException) -> HttpError | None:
-        """The answer for ``exc``, or ``None`` when it is not a client exception."""
+        """The answer for ``exc``, or ``None`` when it is not a client exception.
+
+        An exception group (a ``TaskGroup`` of lookups) made only of client exceptions is
+        answered as the first of them that says the cluster is overloaded, unavailable or slow
+        (503, 504), else as its first other failure.
+        """
+        if isinstance(exc, BaseExceptionGroup):
+            answers = [self.lookup(member) for member in _leaves(exc)]
+            found = [answer for answer in answers if answer is not None]
+            if not found or len(found) < len(answers):
+                return None
+            return min(
+                found, key=lambda answer: (answer.status not in (503, 504), answer.status < 500)
+            )
         if not isinstance(exc, AerospikeError):
             return None
         if exc.in_doubt:
@@ -138,6 +151,16 @@ class AerospikeErrorHandler:
         return response
 
     def register(self, app: Starlette) -> None:
-        """Handle every class of the table on ``app`` (Starlette or FastAPI)."""
+        """Handle every class of the table on ``app`` (Starlette or FastAPI), and exception
+        groups (any other group is raised again, untouched)."""
         for exception_type, _ in self.table:
             app.add_exception_handler(exception_type, self)
+        app.add_exception_handler(ExceptionGroup, self)
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    """The exceptions of a group, nested groups flattened."""
+    leaves: list[BaseException] = []
+    for member in group.exceptions:
+        leaves.extend(_leaves(member) if isinstance(member, BaseExceptionGroup) else [member])
+    return leaves

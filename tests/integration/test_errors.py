@@ -137,6 +137,29 @@ async def test_record_errors_map_only_when_asked(exc: Exception, status: int, co
     assert (response.status_code, response.json()["code"]) == (status, code)
 
 
+@pytest.mark.parametrize("through", ["handlers", "middleware"])
+async def test_a_task_group_of_client_errors_is_answered_as_they_are(through: str) -> None:
+    """``asyncio.TaskGroup`` raises an ExceptionGroup: unanswered, overload became a bare 500."""
+    inner = ExceptionGroup("inner", [backpressure()])
+    group = ExceptionGroup("lookups", [aerospike_py.RecordNotFound("gone", 2), inner])
+
+    async def bare(scope: Scope, receive: Receive, send: Send) -> None:
+        raise group
+
+    if through == "handlers":
+        response = await get(app_raising(group))
+    else:
+        response = await get(AerospikeErrorMiddleware(bare))
+    assert (response.status_code, response.json()["code"]) == (503, "aerospike_overloaded")
+    assert response.headers["retry-after"] == "1"
+
+
+async def test_a_group_with_other_errors_is_left_alone() -> None:
+    group = ExceptionGroup("lookups", [backpressure(), KeyError("not ours")])
+    response = await get(app_raising(group))
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+
+
 async def test_other_exceptions_are_left_alone() -> None:
     response = await get(app_raising(KeyError("not ours")))
     assert response.status_code == 500
