@@ -16,9 +16,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
+from aerospike_py import AsyncClient
 from fastapi_aerospike.errors import AerospikeErrorHandler
 from fastapi_aerospike.health import health_routes
-from fastapi_aerospike.lifespan import DEFAULT_CLIENT_NAME, AerospikeLifespan
+from fastapi_aerospike.lifespan import (
+    DEFAULT_CLIENT_NAME,
+    AerospikeLifespan,
+    AerospikeNotConfiguredError,
+)
 from fastapi_aerospike.metrics import AerospikeMetrics
 from fastapi_aerospike.settings import AerospikeSettings
 from fastapi_aerospike.shedding import LoadSheddingMiddleware
@@ -36,6 +41,20 @@ class Installation:
 
     lifespans: dict[str, AerospikeLifespan] = field(default_factory=dict)
     metrics: AerospikeMetrics | None = None
+    running: dict[str, Any] = field(default_factory=dict)
+    """The clients' lifespan state while the app runs (empty before startup and after
+    shutdown)."""
+
+    def client(self, name: str = DEFAULT_CLIENT_NAME) -> AsyncClient:
+        """The connected client ``name``, for the app's own lifespan (warm-up, index creation)
+        and for code that has the app but no request."""
+        client = self.running.get(name)
+        if not isinstance(client, AsyncClient):
+            raise AerospikeNotConfiguredError(
+                f"no running Aerospike client named {name!r}: the app's lifespan has not "
+                "started it (or has stopped it)"
+            )
+        return client
 
 
 def install(
@@ -83,7 +102,8 @@ def install(
 
 
 def _with_clients(user_lifespan: Lifespan, installation: Installation) -> Lifespan:
-    """The user's lifespan inside the clients': its startup and shutdown can use them."""
+    """The user's lifespan inside the clients': its startup and shutdown can use them, through
+    ``app.state.fastapi_aerospike.client()``."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
@@ -93,6 +113,8 @@ def _with_clients(user_lifespan: Lifespan, installation: Installation) -> Lifesp
                 state.update(await stack.enter_async_context(aerospike(app)))
             if installation.metrics is not None:
                 await stack.enter_async_context(installation.metrics.refreshing(state))
+            installation.running = state
+            stack.callback(setattr, installation, "running", {})
             user_state = await stack.enter_async_context(user_lifespan(app))
             yield {**state, **(user_state or {})}
 

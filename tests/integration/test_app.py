@@ -261,6 +261,28 @@ async def test_install_keeps_user_state_and_is_idempotent(
         assert (await http.get("/health/ready")).status_code == 200
 
 
+async def test_the_users_lifespan_uses_the_installed_client_at_startup(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """Warm-up at startup (an index, a cache) needs the connected client before any request."""
+    name = unique()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = app.state.fastapi_aerospike.client()
+        await client.put((aerospike_settings.namespace, "it", name), {"value": 7})
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    record_routes(app, aerospike_settings.namespace)
+    installation = install(app, aerospike_settings)
+    with pytest.raises(AerospikeNotConfiguredError, match="has not started it"):
+        installation.client()
+    async with serving(app) as http:
+        assert (await http.get(f"/records/{name}")).json() == {"value": 7}
+    assert not installation.running
+
+
 async def test_install_on_a_plain_starlette_app(aerospike_settings: AerospikeSettings) -> None:
     namespace = aerospike_settings.namespace
 
