@@ -7,6 +7,7 @@ naming the environment variable, never later on the first request.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -24,6 +25,10 @@ class AerospikeSettingsError(ValueError):
     """A setting from the environment is invalid; the message names each variable at fault."""
 
 
+_HOST_NAME = re.compile(r"[A-Za-z0-9._-]+")
+_IPV6_ADDRESS = re.compile(r"[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?")
+
+
 def _parse_host(entry: str) -> Host:
     """``host``, ``host:port`` or ``[ipv6]:port`` into ``(host, port)``."""
     entry = entry.strip()
@@ -32,15 +37,22 @@ def _parse_host(entry: str) -> Host:
         if not sep or (rest and not rest.startswith(":")):
             raise ValueError(f"{entry!r} is not host:port (IPv6 hosts look like [::1]:3000)")
         port_text = rest[1:] if rest else str(DEFAULT_PORT)
+        form = _IPV6_ADDRESS
     elif entry.count(":") == 1:
         host, _, port_text = entry.partition(":")
+        form = _HOST_NAME
     elif ":" in entry:
         raise ValueError(f"{entry!r} is not host:port (IPv6 hosts look like [::1]:3000)")
     else:
-        host, port_text = entry, str(DEFAULT_PORT)
+        host, port_text, form = entry, str(DEFAULT_PORT), _HOST_NAME
     if not host:
         raise ValueError(f"{entry!r} has no host name")
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not form.fullmatch(host):
+        raise ValueError(
+            f"{entry!r} has host {host!r}: a host name or address has no spaces, and hosts are "
+            "separated by ','"
+        )
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise ValueError(f"{entry!r} has port {port_text!r}; a port is an integer 1..65535")
     return host, int(port_text)
 
