@@ -2,7 +2,9 @@
 
 Liveness never touches the database: a slow cluster must not get healthy workers restarted.
 Readiness pings every client of the app with a short timeout and answers 503 while the app is
-starting, draining, or cannot reach a cluster, so traffic goes elsewhere meanwhile.
+starting, draining, or cannot reach a cluster, so traffic goes elsewhere meanwhile. (Uvicorn
+stops accepting connections before the lifespan drains, so behind it a probe sees the drain
+as refused connections instead.)
 """
 
 from __future__ import annotations
