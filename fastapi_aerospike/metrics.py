@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
@@ -40,65 +42,95 @@ MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 SHED_REASON = "event_loop_lag"
 
 
+@dataclass
+class _Families:
+    """The metric families of one registry, made once: a second app on the same registry (an
+    app factory called for every test, the default ``REGISTRY``) shares them instead of failing
+    on duplicate names."""
+
+    in_flight: Gauge
+    queued: Gauge
+    limit: Gauge
+    completed: Counter
+    failed: Counter
+    rejected: Counter
+    shed: Counter
+    latency: Histogram | None = None
+    """Made at the first refresh: the buckets are the client's own bounds."""
+
+
+_FAMILIES: weakref.WeakKeyDictionary[CollectorRegistry, _Families] = weakref.WeakKeyDictionary()
+
+
+def _families(registry: CollectorRegistry) -> _Families:
+    families = _FAMILIES.get(registry)
+    if families is not None:
+        return families
+    labels = ["client"]
+    families = _Families(
+        in_flight=Gauge(
+            "aerospike_operations_in_flight",
+            "Operations dispatched to the cluster and not yet answered.",
+            labels,
+            registry=registry,
+            multiprocess_mode="livesum",
+        ),
+        queued=Gauge(
+            "aerospike_operations_queued",
+            "Operations waiting for a slot under max_concurrent_operations.",
+            labels,
+            registry=registry,
+            multiprocess_mode="livesum",
+        ),
+        limit=Gauge(
+            "aerospike_max_concurrent_operations",
+            "Configured slots (0: unlimited); summed over workers it is the load on the cluster.",
+            labels,
+            registry=registry,
+            multiprocess_mode="livesum",
+        ),
+        completed=Counter(
+            "aerospike_operations_completed",
+            "Operations that succeeded.",
+            labels,
+            registry=registry,
+        ),
+        failed=Counter(
+            "aerospike_operations_failed",
+            "Operations that failed after being dispatched.",
+            labels,
+            registry=registry,
+        ),
+        rejected=Counter(
+            "aerospike_operations_rejected",
+            "Operations refused with BackpressureError (answered 503).",
+            labels,
+            registry=registry,
+        ),
+        # Labelled, like every family here: a child is made (and, under gunicorn, its file)
+        # in the worker that uses it, never in a --preload master before the directory exists.
+        shed=Counter(
+            "http_requests_shed",
+            "Requests answered 503 by LoadSheddingMiddleware while the event loop lagged.",
+            ["reason"],
+            registry=registry,
+        ),
+    )
+    _FAMILIES[registry] = families
+    return families
+
+
 class AerospikeMetrics:
     """The metric families, in ``registry`` (a private one unless given), and their refresh."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        labels = ["client"]
-        self.in_flight = Gauge(
-            "aerospike_operations_in_flight",
-            "Operations dispatched to the cluster and not yet answered.",
-            labels,
-            registry=self.registry,
-            multiprocess_mode="livesum",
-        )
-        self.queued = Gauge(
-            "aerospike_operations_queued",
-            "Operations waiting for a slot under max_concurrent_operations.",
-            labels,
-            registry=self.registry,
-            multiprocess_mode="livesum",
-        )
-        self.limit = Gauge(
-            "aerospike_max_concurrent_operations",
-            "Configured slots (0: unlimited); summed over workers it is the load on the cluster.",
-            labels,
-            registry=self.registry,
-            multiprocess_mode="livesum",
-        )
-        self.completed = Counter(
-            "aerospike_operations_completed",
-            "Operations that succeeded.",
-            labels,
-            registry=self.registry,
-        )
-        self.failed = Counter(
-            "aerospike_operations_failed",
-            "Operations that failed after being dispatched.",
-            labels,
-            registry=self.registry,
-        )
-        self.rejected = Counter(
-            "aerospike_operations_rejected",
-            "Operations refused with BackpressureError (answered 503).",
-            labels,
-            registry=self.registry,
-        )
-        # Labelled, like every family here: a child is made (and, under gunicorn, its file)
-        # in the worker that uses it, never in a --preload master before the directory exists.
-        self.shed = Counter(
-            "http_requests_shed",
-            "Requests answered 503 by LoadSheddingMiddleware while the event loop lagged.",
-            ["reason"],
-            registry=self.registry,
-        )
-        self._latency: Histogram | None = None
+        self.families = _families(self.registry)
         self._previous: dict[str, tuple[AsyncClient, ClientStats]] = {}
 
     def count_shed(self) -> None:
         """One more request shed (``LoadSheddingMiddleware``'s ``on_shed``)."""
-        self.shed.labels(SHED_REASON).inc()
+        self.families.shed.labels(SHED_REASON).inc()
 
     def refresh(self, found: Iterable[Lifecycle]) -> None:
         """Copy the clients' current stats into the metrics."""
@@ -110,13 +142,14 @@ class AerospikeMetrics:
             self._record(lifecycle.name, stats, before)
 
     def _record(self, name: str, stats: ClientStats, before: ClientStats | None) -> None:
-        self.in_flight.labels(name).set(stats.in_flight)
-        self.queued.labels(name).set(stats.queued)
-        self.limit.labels(name).set(stats.max_concurrent_operations)
+        families = self.families
+        families.in_flight.labels(name).set(stats.in_flight)
+        families.queued.labels(name).set(stats.queued)
+        families.limit.labels(name).set(stats.max_concurrent_operations)
         for counter, now, then in (
-            (self.completed, stats.completed, before.completed if before else 0),
-            (self.failed, stats.failed, before.failed if before else 0),
-            (self.rejected, stats.rejected, before.rejected if before else 0),
+            (families.completed, stats.completed, before.completed if before else 0),
+            (families.failed, stats.failed, before.failed if before else 0),
+            (families.rejected, stats.rejected, before.rejected if before else 0),
         ):
             child = counter.labels(name)  # exposed at 0 before the first operation
             if now > then:
@@ -140,15 +173,15 @@ class AerospikeMetrics:
 
     def _latency_histogram(self, bounds: tuple[float, ...]) -> Histogram:
         """Made at the first refresh: the buckets are the client's own bounds."""
-        if self._latency is None:
-            self._latency = Histogram(
+        if self.families.latency is None:
+            self.families.latency = Histogram(
                 "aerospike_operation_duration_seconds",
                 "Time from admission (a free slot) to completion of each operation.",
                 ["client"],
                 buckets=bounds,
                 registry=self.registry,
             )
-        return self._latency
+        return self.families.latency
 
     @contextlib.asynccontextmanager
     async def refreshing(
@@ -156,7 +189,7 @@ class AerospikeMetrics:
     ) -> AsyncIterator[None]:
         """Refresh every ``interval`` seconds while the app runs, and once more at shutdown."""
         found = lifecycles(dict(state))
-        self.shed.labels(SHED_REASON)  # exposed at 0 from the start
+        self.families.shed.labels(SHED_REASON)  # exposed at 0 from the start
 
         async def loop() -> None:
             while True:

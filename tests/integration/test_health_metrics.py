@@ -131,6 +131,32 @@ async def test_metrics_count_operations_in_a_custom_registry(
     assert b"aerospike_operations_completed_total" in generate_latest(registry)
 
 
+async def test_apps_made_one_after_another_share_a_registry(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """An app factory called for every test, on one registry: no duplicate-name error, and
+    each app's operations are counted."""
+    registry = CollectorRegistry()
+    for _ in range(2):
+        app = FastAPI()
+        install(app, aerospike_settings, registry=registry)
+
+        @app.get("/miss")
+        async def miss(client: AerospikeClient) -> bool:
+            key = (aerospike_settings.namespace, "it", "no-such")
+            return (await client.exists(key)).meta is None
+
+        async with (
+            LifespanManager(app, startup_timeout=30) as manager,
+            http_for(manager.app) as http,
+        ):
+            completed = "aerospike_operations_completed_total"
+            before = sample((await http.get("/metrics")).text, completed)
+            assert (await http.get("/miss")).json() is True
+            after = sample((await http.get("/metrics")).text, completed)
+        assert after - before >= 1
+
+
 def test_starlette_alone_is_enough_without_fastapi(aerospike_settings: AerospikeSettings) -> None:
     script = textwrap.dedent(
         f"""
