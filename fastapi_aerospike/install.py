@@ -2,8 +2,8 @@
 
 ``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
 registers the error handlers, the load-shedding middleware, the health routes and the metrics
-route. Calling it again for the same client name does nothing; another name adds another
-client (a second cluster).
+route. Calling it again for the same client name does nothing (with other settings for it,
+it raises instead of ignoring them); another name adds another client (a second cluster).
 """
 
 from __future__ import annotations
@@ -96,8 +96,14 @@ def install(
             on_shed=installation.metrics.count_shed if installation.metrics else None,
         )
         app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
-    if name not in installation.lifespans:
+    known = installation.lifespans.get(name)
+    if known is None:
         installation.lifespans[name] = AerospikeLifespan(settings, name=name)
+    elif settings is not None and settings != known.settings:
+        raise ValueError(
+            f"client {name!r} is already installed with other settings; install another "
+            "name for another cluster, or build the app again to change them"
+        )
     return installation
 
 

@@ -251,6 +251,8 @@ async def test_install_keeps_user_state_and_is_idempotent(
         return str(request.state.greeting)
 
     assert second is first
+    with pytest.raises(ValueError, match="already installed with other settings"):
+        install(app, aerospike_settings.model_copy(update={"namespace": "other"}))
     assert len(app.router.routes) == routes + 1
     assert app.exception_handlers == handlers
     name = unique()
