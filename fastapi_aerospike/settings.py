@@ -221,6 +221,21 @@ class AerospikeSettings(BaseSettings):
             raise ValueError("user and password go together: set both or neither")
         return self
 
+    def __init__(self, **values: Any) -> None:
+        """Keyword values override the environment; a name that is no setting is refused (a
+        ``.env`` file may hold other variables, but a typo in code must not pass unseen)."""
+        unknown = sorted(
+            name
+            for name in values
+            if not name.startswith("_") and name not in type(self).model_fields
+        )
+        if unknown:
+            raise AerospikeSettingsError(
+                f"unknown setting {', '.join(unknown)}; the settings are "
+                f"{', '.join(type(self).model_fields)}"
+            )
+        super().__init__(**values)
+
     @classmethod
     def from_env(
         cls, env_prefix: str = DEFAULT_ENV_PREFIX, env_file: str | None = ".env", **values: Any

@@ -190,6 +190,14 @@ def test_user_and_password_go_together(monkeypatch: pytest.MonkeyPatch, variable
         AerospikeSettings.from_env()
 
 
+def test_an_unknown_keyword_is_refused_naming_it() -> None:
+    """``total_timeout`` for ``total_timeout_ms`` would otherwise leave the default in force."""
+    with pytest.raises(AerospikeSettingsError, match="unknown setting total_timeout;"):
+        AerospikeSettings(total_timeout=100)
+    with pytest.raises(AerospikeSettingsError, match="unknown setting host;"):
+        AerospikeSettings.from_env(host="db:3000")
+
+
 def test_settings_are_immutable() -> None:
     settings = AerospikeSettings()
     with pytest.raises(ValueError, match="frozen"):
