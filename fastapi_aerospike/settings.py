@@ -280,10 +280,13 @@ class AerospikeSettings(BaseSettings):
 
 def _describe(error: ValidationError, env_prefix: str) -> str:
     """One line per invalid field, naming its variable; secrets are never echoed."""
+    fields = re.compile(rf"\b({'|'.join(AerospikeSettings.model_fields)})\b")
     lines = []
     for detail in error.errors(include_url=False):
         field = str(detail["loc"][0]) if detail["loc"] else ""
-        name = f"{env_prefix}{field.upper()}" if field else f"{env_prefix}* settings"
-        shown = f"={detail['input']!r}" if field and field != "password" else ""
-        lines.append(f"{name}{shown}: {detail['msg']}")
+        if not field:  # a rule between fields: its message names them, as variables here
+            lines.append(fields.sub(lambda m: f"{env_prefix}{m[1].upper()}", detail["msg"]))
+            continue
+        shown = f"={detail['input']!r}" if field != "password" else ""
+        lines.append(f"{env_prefix}{field.upper()}{shown}: {detail['msg']}")
     return "invalid Aerospike settings:\n  " + "\n  ".join(lines)

@@ -179,14 +179,19 @@ def test_a_bad_value_fails_naming_the_variable(
 def test_min_connections_above_max_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AEROSPIKE_MIN_CONNS_PER_NODE", "20")
     monkeypatch.setenv("AEROSPIKE_MAX_CONNS_PER_NODE", "10")
-    with pytest.raises(AerospikeSettingsError, match=r"min_conns_per_node \(20\) exceeds"):
+    with pytest.raises(
+        AerospikeSettingsError,
+        match=r"AEROSPIKE_MIN_CONNS_PER_NODE \(20\) exceeds AEROSPIKE_MAX_CONNS_PER_NODE \(10\)",
+    ):
         AerospikeSettings.from_env()
 
 
 @pytest.mark.parametrize("variable", ["AEROSPIKE_USER", "AEROSPIKE_PASSWORD"])
 def test_user_and_password_go_together(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
     monkeypatch.setenv(variable, "x")
-    with pytest.raises(AerospikeSettingsError, match="set both or neither"):
+    with pytest.raises(
+        AerospikeSettingsError, match="AEROSPIKE_USER and AEROSPIKE_PASSWORD go together"
+    ):
         AerospikeSettings.from_env()
 
 
