@@ -58,6 +58,7 @@ async def test_a_value_nested_too_deep_is_refused_by_the_async_client(
         (lambda c: c.get(("x" * 32, "s", 1)), "key namespace"),
         (lambda c: c.get(("", "s", 1)), "key namespace"),
         (lambda c: c.get((NS, "s" * 64, 1)), "key set"),
+        (lambda c: c.operate((NS, "s", 1), []), "at least one operation"),
         (lambda c: c.batch_operate([(NS, "s", 1)], []), "at least one operation"),
         (lambda c: c.batch_write([((NS, "s", 1), {})]), "has no bins"),
     ],

@@ -58,7 +58,7 @@ pub fn block_on<'py>(
 
 /// How often a blocking wait that can last (a connect, a `foreach`) wakes up to let Python
 /// handle signals (Ctrl-C).
-pub const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 /// `block_on` for waits that can last: Ctrl-C interrupts it within `SIGNAL_CHECK` (dropping the
 /// future cancels the work), where a plain `block_on` would hold on to the end of its timeout.
@@ -67,17 +67,29 @@ pub fn block_on_interruptible<'py>(
     runtime: &ProcessRuntime,
     future: impl Future<Output = Outcome> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut future = std::pin::pin!(shielded(future));
+    wait_interruptible(py, runtime, shielded(future))?
+        .map_err(|failure| failure.into_pyerr(py))?
+        .into_python(py)
+}
+
+/// Runs `future` on this thread without the GIL, waking every `SIGNAL_CHECK` to let Python
+/// handle signals: a signal handler's exception (KeyboardInterrupt) drops the future.
+pub fn wait_interruptible<F>(
+    py: Python<'_>,
+    runtime: &ProcessRuntime,
+    future: F,
+) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let mut future = std::pin::pin!(future);
     loop {
         // The timer is made inside `block_on`, where the runtime's clock is.
         let waited =
             py.detach(|| runtime.block_on(async { timeout(SIGNAL_CHECK, future.as_mut()).await }));
         match waited {
-            Ok(outcome) => {
-                return outcome
-                    .map_err(|failure| failure.into_pyerr(py))?
-                    .into_python(py)
-            }
+            Ok(output) => return Ok(output),
             Err(_) => py.check_signals()?,
         }
     }

@@ -28,13 +28,8 @@ pub fn run_blocking(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, Py
     bridge::block_on(py, &job.runtime, job.future)
 }
 
-/// The command's asyncio future; a command that could not start (a bad argument, no
-/// connection) fails its future, so the error comes at `await`, as from a coroutine.
 pub fn run_async(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
-    match job {
-        Ok(job) => bridge::spawn(py, &job.runtime, Start::HereWhenQuiet, job.future),
-        Err(error) => failed(py, error),
-    }
+    spawn_or_fail(py, job, Start::HereWhenQuiet)
 }
 
 /// A blocking connect or close: Ctrl-C interrupts it (a connect to a host that does not answer
@@ -45,8 +40,14 @@ fn run_lifecycle_blocking(py: Python<'_>, job: Job) -> PyResult<Bound<'_, PyAny>
 
 /// Connect and close: started on the runtime (see `Start::OnRuntime`).
 fn run_lifecycle_async(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
+    spawn_or_fail(py, job, Start::OnRuntime)
+}
+
+/// The command's asyncio future; a command that could not start (a bad argument, no
+/// connection) fails its future, so the error comes at `await`, as from a coroutine.
+fn spawn_or_fail(py: Python<'_>, job: PyResult<Job>, start: Start) -> PyResult<Bound<'_, PyAny>> {
     match job {
-        Ok(job) => bridge::spawn(py, &job.runtime, Start::OnRuntime, job.future),
+        Ok(job) => bridge::spawn(py, &job.runtime, start, job.future),
         Err(error) => failed(py, error),
     }
 }

@@ -291,22 +291,22 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
     };
     if tuple.len() == 4 {
         let digest = tuple.get_item(3)?;
-        let bytes = match digest.cast::<PyByteArray>() {
-            Ok(array) => Some(array.to_vec()),
-            Err(_) => digest.cast::<PyBytes>().ok().map(|b| b.as_bytes().to_vec()),
-        };
-        let digest: [u8; DIGEST_BYTES] =
-            bytes
-                .and_then(|bytes| bytes.try_into().ok())
-                .ok_or_else(|| {
-                    invalid_arg(
-                        py,
-                        format!(
-                            "key digest must be 20 bytes, got {digest:.80}",
-                            digest = Brief(&digest)
-                        ),
-                    )
-                })?;
+        let digest: [u8; DIGEST_BYTES] = match digest.cast::<PyBytes>() {
+            Ok(bytes) => bytes.as_bytes().try_into().ok(),
+            Err(_) => digest
+                .cast::<PyByteArray>()
+                .ok()
+                .and_then(|array| array.to_vec().try_into().ok()),
+        }
+        .ok_or_else(|| {
+            invalid_arg(
+                py,
+                format!(
+                    "key digest must be 20 bytes, got {digest:.80}",
+                    digest = Brief(&digest)
+                ),
+            )
+        })?;
         return Key::key_with_digest::<String>(namespace, Some(set), user_key, digest)
             .map_err(|e| invalid_arg(py, e.to_string()));
     }

@@ -452,9 +452,6 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let operations = operations_from_py(py, list)?;
-        if operations.list.is_empty() {
-            return Err(invalid_arg(py, "operate needs at least one operation"));
-        }
         let mut policy = policy::write(&self.config.defaults, policy, meta)?;
         if let Some(ttl) = operations.ttl {
             policy.expiration = policy::expiration_of(ttl, self.config.defaults.write.expiration);
@@ -569,12 +566,6 @@ impl Core {
     ) -> PyResult<Job> {
         let keys = keys_from_py(py, keys)?;
         let ops = operations_from_py(py, list)?;
-        if ops.list.is_empty() {
-            return Err(invalid_arg(
-                py,
-                "batch_operate needs at least one operation",
-            ));
-        }
         let mut parsed = policy::batch_write(&self.config.defaults, policy)?;
         if let Some(ttl) = ops.ttl {
             parsed.write.expiration =

@@ -170,6 +170,12 @@ pub fn operations_from_py(py: Python<'_>, list: &Bound<'_, PyAny>) -> PyResult<O
         .collect::<PyResult<Vec<_>>>()?
         .into_iter()
         .unzip();
+    if list.is_empty() {
+        return Err(invalid_arg(
+            py,
+            "operations must hold at least one operation",
+        ));
+    }
     within_one_command(py, list.len(), "operations")?;
     Ok(Operations::new(list, answers))
 }

@@ -17,7 +17,6 @@ use futures::StreamExt;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
 use tokio::sync::{mpsc, Notify};
-use tokio::time::timeout;
 
 use crate::bridge;
 use crate::convert::{record_to_py, Strings};
@@ -89,16 +88,8 @@ impl Feed {
     /// The blocking `foreach`: the GIL is released while waiting for records.
     pub fn run_blocking(self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<()> {
         loop {
-            let batch = py.detach(|| {
-                self.runtime.block_on(async {
-                    timeout(bridge::SIGNAL_CHECK, next_batch(&self.inbox)).await
-                })
-            });
-            let Ok(batch) = batch else {
-                py.check_signals()?;
-                continue;
-            };
-            let records = batch.map_err(|failure| failure.into_pyerr(py))?;
+            let records = bridge::wait_interruptible(py, &self.runtime, next_batch(&self.inbox))?
+                .map_err(|failure| failure.into_pyerr(py))?;
             if records.is_empty() {
                 return Ok(());
             }
