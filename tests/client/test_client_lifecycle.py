@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import pytest
@@ -149,28 +152,47 @@ def test_event_loops_taking_turns_in_one_thread_reuse_their_doorbells(
         loop.close()
 
 
-def test_ctrl_c_interrupts_a_blocking_connect_to_a_host_that_never_answers() -> None:
-    """The connect timeout is 30 s; Ctrl-C must not wait for it."""
-    import subprocess
-    import sys
-    import textwrap
-
-    script = textwrap.dedent(
-        """
-        import os, signal, socket, threading
-        import aerospike_py
-        silent = socket.socket()
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)  # accepts in the kernel, never answers
-        client = aerospike_py.Client({"hosts": [silent.getsockname()], "timeout": 30_000})
-        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
-        try:
-            client.connect()
-        except KeyboardInterrupt:
-            print("interrupted")
-        """
+def interrupted_after(setup: str, call: str) -> bool:
+    """Whether ``call``, run after ``setup`` in a fresh interpreter that receives SIGINT half
+    a second later, raises KeyboardInterrupt (within the 20 s a hang would exceed)."""
+    script = "\n".join(
+        [
+            "import os, signal, threading",
+            "import aerospike_py",
+            textwrap.dedent(setup),
+            "threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()",
+            "try:",
+            f"    {call}",
+            "except KeyboardInterrupt:",
+            "    print('interrupted')",
+        ]
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=20
     )
-    assert done.stdout.strip() == "interrupted", done.stderr
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip() == "interrupted"
+
+
+@pytest.mark.devserver_only
+def test_ctrl_c_interrupts_a_foreach_whose_query_never_answers() -> None:
+    setup = """
+        from aerospike_py.devserver import DevServer
+        server = DevServer().start()
+        client = aerospike_py.Client({"hosts": server.hosts}).connect()
+        client.put(("test", "held", 1), {"v": 1})
+        server.stall(commands=["query"])
+        """
+    assert interrupted_after(setup, 'client.query("test", "held").foreach(lambda record: None)')
+
+
+def test_ctrl_c_interrupts_a_blocking_connect_to_a_host_that_never_answers() -> None:
+    """The connect timeout is 30 s; Ctrl-C must not wait for it."""
+    setup = """
+        import socket
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts in the kernel, never answers
+        client = aerospike_py.Client({"hosts": [silent.getsockname()], "timeout": 30_000})
+        """
+    assert interrupted_after(setup, "client.connect()")
