@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import textwrap
-from typing import Any
+import threading
 
 import pytest
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
-from tests.polling import wait_until
+from tests.polling import wait_until, wait_until_async
 
 
 @pytest.mark.devserver_only
@@ -51,14 +52,8 @@ def test_a_failed_connect_can_be_retried(aerospike_hosts: list[tuple[str, int]])
         client.connect()  # not "already connecting": the failed attempt is over
 
 
-def idle(client: Any) -> bool:
-    return bool(client.stats().in_flight == 0)
-
-
 @pytest.mark.devserver_only
 def test_blocking_connects_from_threads_make_one_cluster_client(devserver: DevServer) -> None:
-    import threading
-
     client = aerospike_py.Client({"hosts": devserver.hosts})
     errors: list[BaseException] = []
 
@@ -75,7 +70,7 @@ def test_blocking_connects_from_threads_make_one_cluster_client(devserver: DevSe
         thread.join(timeout=30)
     assert client.is_connected()
     assert all("already connecting" in str(error) for error in errors)
-    assert wait_until(lambda: idle(client), 5)
+    assert wait_until(lambda: client.stats().in_flight == 0, 5)
     client.close()
 
 
@@ -104,7 +99,7 @@ async def test_a_command_queued_when_the_client_closes_fails_as_closed(
     devserver.stall()
     running = asyncio.ensure_future(client.get(("test", "closing", 1)))
     queued = asyncio.ensure_future(client.get(("test", "closing", 1)))
-    assert await asyncio.wait_for(_until(lambda: client.stats().queued == 1), 5)
+    assert await wait_until_async(lambda: client.stats().queued == 1, 5)
     await client.close()
     with pytest.raises(aerospike_py.ClientError, match="closed before this command was sent"):
         await queued
@@ -113,17 +108,10 @@ async def test_a_command_queued_when_the_client_closes_fails_as_closed(
     devserver.clear_faults()
 
 
-async def _until(condition: Any) -> bool:
-    from tests.polling import wait_until_async
-
-    return await wait_until_async(condition, 5)
-
-
 def test_event_loops_taking_turns_in_one_thread_reuse_their_doorbells(
     aerospike_hosts: list[tuple[str, int]], set_name: str
 ) -> None:
     """Each loop gets one socket that wakes it; switching loops used to open a new one."""
-    import os
 
     loops = [asyncio.new_event_loop(), asyncio.new_event_loop()]
     client = aerospike_py.AsyncClient({"hosts": aerospike_hosts})
