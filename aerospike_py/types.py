@@ -167,7 +167,9 @@ class ClientConfig(TypedDict, total=False):
     RuntimeWarning. ``AEROSPIKE_RUNTIME_WORKERS`` is the fallback, then 2. A blocking ``Client``
     has no workers: the calling thread drives its I/O while it waits (one thread switch per
     command), and a background thread keeps the cluster tended between calls; given
-    ``runtime_workers``, it warns that the key has no effect on it.
+    ``runtime_workers``, it warns that the key has no effect on it. ``busy_poll_us`` (default
+    200, at most 10000, 0 = off) is how long a lone blocking caller polls for its reply before
+    it sleeps; it has no effect on ``AsyncClient``.
     """
 
     hosts: list[tuple[str, int]] | list[str]
@@ -186,6 +188,7 @@ class ClientConfig(TypedDict, total=False):
     max_concurrent_operations: int
     operation_queue_timeout_ms: int
     runtime_workers: int
+    busy_poll_us: int
     socket_timeout: int
     total_timeout: int
     max_retries: int

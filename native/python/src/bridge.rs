@@ -31,6 +31,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 use tokio::time::{timeout, Duration};
 
+use crate::busy_poll::BusyPoll;
 use crate::errors::Failure;
 use crate::reply::Reply;
 use crate::runtime::ProcessRuntime;
@@ -49,8 +50,9 @@ pub fn block_on<'py>(
     py: Python<'py>,
     runtime: &ProcessRuntime,
     future: impl Future<Output = Outcome> + Send,
+    busy_poll: Option<&BusyPoll>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let outcome = py.detach(|| runtime.block_on(shielded(future)));
+    let outcome = py.detach(|| runtime.block_on(shielded(future), busy_poll));
     outcome
         .map_err(|failure| failure.into_pyerr(py))?
         .into_python(py)
@@ -86,8 +88,9 @@ where
     let mut future = std::pin::pin!(future);
     loop {
         // The timer is made inside `block_on`, where the runtime's clock is.
-        let waited =
-            py.detach(|| runtime.block_on(async { timeout(SIGNAL_CHECK, future.as_mut()).await }));
+        let waited = py.detach(|| {
+            runtime.block_on(async { timeout(SIGNAL_CHECK, future.as_mut()).await }, None)
+        });
         match waited {
             Ok(output) => return Ok(output),
             Err(_) => py.check_signals()?,

@@ -25,7 +25,7 @@ pub fn shield<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> Py
 
 pub fn run_blocking(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
     let job = job?;
-    bridge::block_on(py, &job.runtime, job.future)
+    bridge::block_on(py, &job.runtime, job.future, job.busy_poll.as_deref())
 }
 
 pub fn run_async(py: Python<'_>, job: PyResult<Job>) -> PyResult<Bound<'_, PyAny>> {
@@ -283,12 +283,14 @@ impl AsyncClient {
                     job.future.await?;
                     Ok(Reply::Object(this))
                 }),
+                busy_poll: None,
             },
             None => {
                 let runtime = core.session(py)?.runtime;
                 Job {
                     runtime,
                     future: Box::pin(async move { Ok(Reply::Object(this)) }),
+                    busy_poll: None,
                 }
             }
         })
@@ -301,6 +303,7 @@ impl AsyncClient {
                 job.future.await?;
                 Ok(result)
             }),
+            busy_poll: None,
         }))
     }
 }

@@ -4,6 +4,7 @@ use aerospike::{AuthMode, ClientPolicy, Host};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use crate::busy_poll;
 use crate::errors::{invalid_arg, utf8, Brief};
 use crate::fields::{for_each_entry, Entry};
 use crate::policy::{self, Defaults};
@@ -26,6 +27,7 @@ const CONFIG_KEYS: &[&str] = &[
     "max_concurrent_operations",
     "operation_queue_timeout_ms",
     "runtime_workers",
+    "busy_poll_us",
     "socket_timeout",
     "total_timeout",
     "max_retries",
@@ -48,6 +50,7 @@ pub struct Config {
     pub max_concurrent_operations: usize,
     pub operation_queue_timeout_ms: u64,
     pub runtime_workers: Option<usize>,
+    pub busy_poll_us: u64,
 }
 
 pub fn parse(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Config> {
@@ -61,6 +64,7 @@ pub fn parse(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Config> {
         max_concurrent_operations: 0,
         operation_queue_timeout_ms: 0,
         runtime_workers: None,
+        busy_poll_us: busy_poll::DEFAULT_BUDGET_US,
     };
     let mut user = None;
     let mut password = None;
@@ -93,6 +97,9 @@ pub fn parse(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<Config> {
                     validate_workers("config key \"runtime_workers\"", entry.int()?)
                         .map_err(|f| f.into_pyerr(py))?,
                 )
+            }
+            "busy_poll_us" => {
+                out.busy_poll_us = entry.int_in(0, busy_poll::MAX_BUDGET_US)?.unsigned_abs()
             }
             "socket_timeout" | "total_timeout" | "max_retries" | "sleep_between_retries" => {
                 shared.push((entry.key.to_owned(), entry.value.clone()))

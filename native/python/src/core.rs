@@ -12,6 +12,7 @@ use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
+use crate::busy_poll::BusyPoll;
 use crate::config::{self, Config};
 use crate::convert::{
     bin_name, bin_names, bins_from_py, key_from_py, keys_from_py, namespace_from_py, set_from_py,
@@ -28,10 +29,12 @@ use crate::runtime::{caller_driven, ensure_same_process, runtime_for, ProcessRun
 
 pub type Operation = Pin<Box<dyn Future<Output = Result<Reply, Failure>> + Send>>;
 
-/// A command ready to run: the runtime to run it on and the future itself.
+/// A command ready to run: the runtime to run it on, the future itself, and how a blocking
+/// caller waits for it.
 pub struct Job {
     pub runtime: Arc<ProcessRuntime>,
     pub future: Operation,
+    pub busy_poll: Option<Arc<BusyPoll>>,
 }
 
 #[derive(Clone)]
@@ -74,6 +77,8 @@ pub struct Core {
     drive: Drive,
     config: Config,
     pub gate: Arc<Gate>,
+    /// Set for a blocking `Client` whose `busy_poll_us` is not 0.
+    busy_poll: Option<Arc<BusyPoll>>,
     session: RwLock<Option<Session>>,
     /// A connect is under way: a second one would make a second cluster client.
     connecting: AtomicBool,
@@ -95,11 +100,16 @@ impl Core {
             config.max_concurrent_operations,
             config.operation_queue_timeout_ms,
         ));
+        let busy_poll = match drive {
+            Drive::Caller => BusyPoll::new(config.busy_poll_us),
+            Drive::Workers => None,
+        };
         Ok(Core {
             pid: std::process::id(),
             drive,
             config,
             gate,
+            busy_poll,
             session: RwLock::new(None),
             connecting: AtomicBool::new(false),
         })
@@ -170,7 +180,11 @@ impl Core {
             }
             Ok(Reply::Nothing)
         });
-        Ok(Some(Job { runtime, future }))
+        Ok(Some(Job {
+            runtime,
+            future,
+            busy_poll: None,
+        }))
     }
 
     /// The runtime to connect on; a `runtime_workers` that cannot apply is warned about.
@@ -232,6 +246,7 @@ impl Core {
                     client.close().await?;
                     Ok(Reply::Nothing)
                 }),
+                busy_poll: None,
             }
         }))
     }
@@ -263,6 +278,7 @@ impl Core {
         Ok(Job {
             runtime: session.runtime,
             future: Box::pin(future),
+            busy_poll: self.busy_poll.clone(),
         })
     }
 
@@ -692,6 +708,7 @@ impl Core {
                 };
                 Ok(Reply::Flag(node.info(&admin, &["build"]).await.is_ok()))
             }),
+            busy_poll: self.busy_poll.clone(),
         })
     }
 

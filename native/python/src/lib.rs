@@ -2,6 +2,7 @@
 
 mod batch;
 mod bridge;
+mod busy_poll;
 mod client;
 mod config;
 mod convert;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::busy_poll::BusyPoll;
 use crate::errors::Failure;
 
 const WORKERS_ENV: &str = "AEROSPIKE_RUNTIME_WORKERS";
@@ -37,14 +38,16 @@ pub struct ProcessRuntime {
 }
 
 impl ProcessRuntime {
-    /// Runs `future` to completion on this thread (the caller holds no GIL).
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match &self.driver {
+    /// Runs `future` to completion on this thread (the caller holds no GIL), busy-polling it
+    /// by `busy_poll` while this caller drives the caller-driven runtime alone.
+    pub fn block_on<F: Future>(&self, future: F, busy_poll: Option<&BusyPoll>) -> F::Output {
+        let Some(driver) = &self.driver else {
+            return self.tokio.block_on(future);
+        };
+        let _caller = driver.enter();
+        match busy_poll {
+            Some(policy) => self.tokio.block_on(policy.poll(future, || driver.alone())),
             None => self.tokio.block_on(future),
-            Some(driver) => {
-                let _caller = driver.enter();
-                self.tokio.block_on(future)
-            }
         }
     }
 
@@ -87,6 +90,10 @@ impl Driver {
             _ => {}
         }
         Caller(self)
+    }
+
+    fn alone(&self) -> bool {
+        self.callers.load(SeqCst) == 1
     }
 
     fn now_ms(&self) -> u64 {

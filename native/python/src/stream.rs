@@ -54,7 +54,9 @@ impl Feed {
         let stop = Arc::new(Notify::new());
         let producer = sender.clone();
         let stopped = stop.clone();
-        let Job { runtime, future } = core.job(py, Effect::Reads, move |client| async move {
+        let Job {
+            runtime, future, ..
+        } = core.job(py, Effect::Reads, move |client| async move {
             let QueryParts {
                 policy,
                 partitions,
