@@ -14,6 +14,10 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import aerospike
+
+# Its first batch_read imports this module; pool threads doing that at once crash the client
+# (a segfault in aerospike 19.3.0), so it is imported before any thread runs.
+import aerospike_helpers.batch.records  # noqa: F401
 import numpy as np
 from aerospike import exception as official_errors
 from knobs import Knobs
