@@ -126,6 +126,8 @@ class ClientStats(NamedTuple):
     (including record-level errors such as RecordNotFound, timeouts and cancellations);
     ``rejected`` counts BackpressureErrors. Latency is measured from admission to completion;
     ``latency_bucket_counts`` are per bucket (not cumulative), the last one is +Inf.
+    ``busy_polled`` counts the commands of a blocking ``Client`` that polled for their reply
+    (see ``busy_poll_us``), ``busy_poll_answered`` those whose reply came within the budget.
     """
 
     in_flight: int
@@ -137,6 +139,8 @@ class ClientStats(NamedTuple):
     latency_bucket_bounds: tuple[float, ...]
     latency_bucket_counts: tuple[int, ...]
     latency_sum_seconds: float
+    busy_polled: int
+    busy_poll_answered: int
 
 
 class WriteMeta(TypedDict, total=False):

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -29,6 +29,9 @@ pub struct BusyPoll {
     budget: Duration,
     on_time: AtomicU32,
     skipped: AtomicU32,
+    /// Commands that polled for their reply, and those whose reply came while they did.
+    pub polled: AtomicU64,
+    pub answered: AtomicU64,
 }
 
 impl BusyPoll {
@@ -39,6 +42,8 @@ impl BusyPoll {
                 budget: Duration::from_micros(budget_us),
                 on_time: AtomicU32::new(SCALE),
                 skipped: AtomicU32::new(0),
+                polled: AtomicU64::new(0),
+                answered: AtomicU64::new(0),
             })
         })
     }
@@ -64,6 +69,10 @@ impl BusyPoll {
     }
 
     fn record(&self, on_time: bool) {
+        self.polled.fetch_add(1, Relaxed);
+        if on_time {
+            self.answered.fetch_add(1, Relaxed);
+        }
         let share = self.on_time.load(Relaxed);
         let target = if on_time { SCALE } else { 0 };
         let moved = if target > share {

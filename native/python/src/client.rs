@@ -58,6 +58,9 @@ fn stats<'py>(py: Python<'py>, core: &Core) -> PyResult<Bound<'py, PyAny>> {
     let c = &core.gate.counters;
     let counts: Vec<u64> = c.latency_buckets.iter().map(|b| b.load(Relaxed)).collect();
     let sum = c.latency_sum_nanos.load(Relaxed) as f64 / 1e9;
+    let (polled, answered) = core.busy_poll.as_ref().map_or((0, 0), |policy| {
+        (policy.polled.load(Relaxed), policy.answered.load(Relaxed))
+    });
     STATS_TYPE
         .import(py, "aerospike_py.types", "ClientStats")?
         .call1((
@@ -70,6 +73,8 @@ fn stats<'py>(py: Python<'py>, core: &Core) -> PyResult<Bound<'py, PyAny>> {
             PyTuple::new(py, LATENCY_BOUNDS)?,
             PyTuple::new(py, counts)?,
             sum,
+            polled,
+            answered,
         ))
 }
 

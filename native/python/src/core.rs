@@ -78,7 +78,7 @@ pub struct Core {
     config: Config,
     pub gate: Arc<Gate>,
     /// Set for a blocking `Client` whose `busy_poll_us` is not 0.
-    busy_poll: Option<Arc<BusyPoll>>,
+    pub busy_poll: Option<Arc<BusyPoll>>,
     session: RwLock<Option<Session>>,
     /// A connect is under way: a second one would make a second cluster client.
     connecting: AtomicBool,

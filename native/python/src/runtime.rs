@@ -92,8 +92,11 @@ impl Driver {
         Caller(self)
     }
 
+    /// This caller is the only one and the driver thread has handed it the runtime: only then
+    /// does its polling drive the I/O (a caller waiting for the runtime would spin in vain,
+    /// keeping the driver thread from the CPU it needs to hand the runtime over).
     fn alone(&self) -> bool {
-        self.callers.load(SeqCst) == 1
+        self.callers.load(SeqCst) == 1 && !self.driving.load(SeqCst)
     }
 
     fn now_ms(&self) -> u64 {
