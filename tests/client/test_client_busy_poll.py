@@ -23,14 +23,15 @@ from aerospike_py.devserver import DevServer
 pytestmark = pytest.mark.devserver_only
 
 KEY = ("test", "busy-poll", 1)
-BUDGET_US = 2_000
-"""Far above a dev-server round trip, far below LATE_MS."""
-LATE_MS = 20
+BUDGET_US = 10_000
+"""The largest: far above a dev-server round trip, even on a busy machine; far below LATE_MS."""
+LATE_MS = 60
 MISSES_TO_STOP = 6
 """Each late reply moves the share of polls answered in time an eighth of the way to zero;
-below half, polling stops: 1 * (7/8) ** 6 < 0.5."""
+below half, polling stops: 1 * (7/8) ** 6 < 0.5 (after 5 if the share was not quite 1)."""
 WARM_UP = 50
 """Prompt replies that bring the share close to 1, whatever the first connection cost."""
+PROBE_EVERY = 32
 
 
 @pytest.fixture
@@ -88,7 +89,8 @@ def test_polling_stops_while_replies_come_later_than_the_budget(
     devserver: DevServer, polling_client: aerospike_py.Client
 ) -> None:
     devserver.inject_latency(LATE_MS, commands=("read",))
-    assert gets(polling_client, MISSES_TO_STOP) == (MISSES_TO_STOP, 0)
+    polled, answered = gets(polling_client, MISSES_TO_STOP)
+    assert (polled >= MISSES_TO_STOP - 1, answered) == (True, 0)
     late = 20
     started = time.thread_time()
     assert gets(polling_client, late) == (0, 0)
@@ -102,8 +104,9 @@ def test_polling_resumes_once_replies_are_prompt_again(
     devserver.inject_latency(LATE_MS, commands=("read",))
     gets(polling_client, MISSES_TO_STOP)
     devserver.clear_faults()
-    assert gets(polling_client, 31) == (0, 0)
-    assert gets(polling_client, 1) == (1, 1)  # while polling is off, one command in 32 polls
+    one_by_one = [gets(polling_client, 1) for _ in range(PROBE_EVERY)]
+    assert one_by_one[0] == (0, 0)
+    assert one_by_one[-1] == (1, 1)  # while polling is off, one command in 32 polls anyway
     polled, answered = gets(polling_client, 50)
     assert polled >= 45
     assert answered >= 0.9 * polled
