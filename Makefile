@@ -8,8 +8,12 @@ CARGO_FLAGS := --manifest-path native/Cargo.toml
 LOADGEN := CARGO_TARGET_DIR=native/target cargo
 LOADGEN_FLAGS := --manifest-path loadtest/loadgen/Cargo.toml
 CEILING_FLAGS := --manifest-path bench/ceiling/Cargo.toml
+# The real Aerospike server CI has beside the clone (never vendored here); its node's port.
+REAL_SERVER := ../shared/aerospike-server/cluster
+REAL_SERVER_PORT ?= 3300
 
-.PHONY: bench bench-devserver run devserver test lint check-rust test-rust test-python docs build venv \
+.PHONY: bench bench-devserver run devserver test lint check-rust test-rust test-python test-real docs \
+	build venv \
 	loadtest loadtest-quick loadgen
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
@@ -20,8 +24,9 @@ run: build
 devserver: build
 	$(PY) -m aerospike_py.devserver
 
-## Everything CI checks: lint, types, Rust checks and tests, Python tests.
-test: lint check-rust test-rust test-python docs
+## Everything CI checks: lint, types, Rust checks and tests, the Python suite on the dev server and
+## again on a real server.
+test: lint check-rust test-rust test-python test-real docs
 
 venv: $(VENV)/.installed
 
@@ -54,6 +59,23 @@ test-rust:
 
 test-python: build loadgen
 	$(BIN)/pytest -q
+
+## The Python suite on a fresh real Aerospike node from ../shared/aerospike-server/ (port
+## REAL_SERVER_PORT), twice: the second pass finds the first one's records and must pass all the
+## same. The differential tests, which compare it reply by reply with the dev server, run here.
+## Where that folder is absent, one line says so and nothing runs.
+test-real: build loadgen
+	@if [ ! -f $(REAL_SERVER) ]; then echo "test-real: skipped, no real server at $(REAL_SERVER)"; \
+		exit 0; fi; \
+	$(PY) -c "import socket; socket.create_server(('127.0.0.1', $(REAL_SERVER_PORT))).close()" \
+		2> /dev/null || { echo "test-real: port $(REAL_SERVER_PORT) is taken; set REAL_SERVER_PORT"; \
+		exit 1; }; \
+	export ASD_HOME=$$(mktemp -d) ASD_PORT=$(REAL_SERVER_PORT); \
+	trap 'bash $(REAL_SERVER) stop > /dev/null; rm -rf "$$ASD_HOME"' EXIT; \
+	bash $(REAL_SERVER) start && for pass in 1 2; do \
+		echo "test-real: pass $$pass on the real server at 127.0.0.1:$(REAL_SERVER_PORT)"; \
+		AEROSPIKE_HOSTS=127.0.0.1:$(REAL_SERVER_PORT) $(BIN)/pytest -q || exit 1; \
+	done
 
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
 docs: build

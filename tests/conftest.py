@@ -1,9 +1,13 @@
 """Where the tests find an Aerospike server: ``AEROSPIKE_HOSTS=host:port[,host:port]`` when set
-(a real cluster), otherwise an embedded dev server started once per session."""
+(a real cluster), otherwise an embedded dev server started once per session.
+
+A real server keeps what a run wrote, so every name a test writes under carries ``RUN_TAG``: the
+suite passes twice in a row, and in any order, on one server."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +15,12 @@ import pytest
 from aerospike_py.devserver import DevServer
 
 HOSTS_VARIABLE = "AEROSPIKE_HOSTS"
+RUN_TAG = uuid.uuid4().hex[:8]
+
+
+def unique_name(label: str) -> str:
+    """``label`` made unique to this run (set, index and key names; sets hold up to 63 bytes)."""
+    return f"{label[:50]}_{RUN_TAG}"
 
 
 def _hosts_from_environment() -> list[tuple[str, int]] | None:
@@ -44,6 +54,15 @@ def aerospike_hosts() -> Iterator[list[tuple[str, int]]]:
         return
     with DevServer() as server:
         yield server.hosts
+
+
+@pytest.fixture(scope="session")
+def real_server_hosts() -> list[tuple[str, int]]:
+    """The seed hosts of a real server, for tests that compare it with the dev server."""
+    hosts = _hosts_from_environment()
+    if hosts is None:
+        pytest.skip(f"needs a real server beside the dev server: {HOSTS_VARIABLE} (make test-real)")
+    return hosts
 
 
 @pytest.fixture

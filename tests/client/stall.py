@@ -1,5 +1,6 @@
-"""A TCP relay in front of the server whose answers can be held back: it makes a command stay
-in flight for as long as a test needs, without mocking client or server.
+"""A TCP relay in front of the server whose answers can be held back or rewritten: it makes a
+command stay in flight for as long as a test needs, or hands the client bytes no server would
+send, without mocking client or server.
 
 Info answers are rewritten so the server advertises the relay's address (otherwise the client
 would discover the server's own address and go around the relay)."""
@@ -26,6 +27,7 @@ class StallingRelay:
         self._flowing.set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._rewrites: list[tuple[bytes, bytes]] = []
 
     @property
     def host(self) -> tuple[str, int]:
@@ -38,6 +40,10 @@ class StallingRelay:
 
     def release(self) -> None:
         self._flowing.set()
+
+    def rewrite_answers(self, old: bytes, new: bytes) -> None:
+        """From now on, ``old`` becomes ``new`` in every answer to a data command."""
+        self._rewrites.append((old, new))
 
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
@@ -66,7 +72,7 @@ class StallingRelay:
     async def _pump(
         self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, answers: bool
     ) -> None:
-        """Copies whole protocol messages; answers wait while held, info answers are rewritten."""
+        """Copies whole protocol messages; answers wait while held, then are rewritten."""
         upstream = f"{self.upstream[0]}:{self.upstream[1]}".encode()
         relay = f"{self.host[0]}:{self.host[1]}".encode()
         try:
@@ -76,9 +82,10 @@ class StallingRelay:
                 body = await source.readexactly(size)
                 if answers:
                     await self._flowing.wait()
-                    if header[1] == INFO_TYPE:
-                        body = body.replace(upstream, relay)
-                        header = header[:2] + len(body).to_bytes(6, "big")
+                    rewrites = [(upstream, relay)] if header[1] == INFO_TYPE else self._rewrites
+                    for old, new in rewrites:
+                        body = body.replace(old, new)
+                    header = header[:2] + len(body).to_bytes(6, "big")
                 sink.write(header + body)
                 await sink.drain()
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -103,6 +110,9 @@ class ThreadedRelay:
 
     def release(self) -> None:
         self.loop.call_soon_threadsafe(self.relay.release)
+
+    def rewrite_answers(self, old: bytes, new: bytes) -> None:
+        self.loop.call_soon_threadsafe(self.relay.rewrite_answers, old, new)
 
 
 def wait_for_in_flight(client: aerospike_py.Client, count: int) -> None:

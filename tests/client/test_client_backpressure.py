@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from typing import Any
 
 import pytest
 
@@ -23,34 +22,31 @@ NS = "test"
 
 
 async def test_in_flight_never_exceeds_the_cap_and_excess_is_rejected(
-    config: dict[str, Any], set_name: str
+    aerospike_hosts: list[tuple[str, int]], set_name: str
 ) -> None:
-    capped = {**config, "max_concurrent_operations": 2, "operation_queue_timeout_ms": 1}
     keys = [(NS, set_name, i) for i in range(64)]
-    async with aerospike_py.AsyncClient(capped) as client:
-        peak = 0
-        done = False
-
-        async def watch() -> None:
-            nonlocal peak
-            while not done:
-                peak = max(peak, client.stats().in_flight)
-                await asyncio.sleep(0)
-
-        watcher = asyncio.create_task(watch())
-        outcomes = await asyncio.gather(
-            *(client.put(key, {"blob": b"x" * 50_000}) for key in keys), return_exceptions=True
-        )
-        done = True
-        await watcher
-        stats = client.stats()
+    async with StallingRelay(aerospike_hosts[0]) as relay:
+        config = {
+            "hosts": [relay.host],
+            "max_concurrent_operations": 2,
+            "operation_queue_timeout_ms": 1,
+            "total_timeout": 10_000,
+        }
+        async with aerospike_py.AsyncClient(config) as client:
+            relay.hold()  # the first two writes keep their slots until every other one gave up
+            writes = asyncio.gather(
+                *(client.put(key, {"v": key[2]}) for key in keys), return_exceptions=True
+            )
+            assert await wait_until_async(lambda: client.stats().rejected == len(keys) - 2, 5)
+            assert client.stats().in_flight == 2
+            relay.release()
+            outcomes = await writes
+            stats = client.stats()
     rejected = [o for o in outcomes if isinstance(o, BackpressureError)]
-    assert len(rejected) + outcomes.count(None) == len(keys)
-    assert rejected, "64 writes through two slots with a 1 ms queue must reject some"
+    assert outcomes.count(None) == 2
     assert all(e.limit == 2 and e.waited_ms >= 1 for e in rejected)
-    assert peak <= 2
-    assert stats.rejected == len(rejected)
-    assert stats.completed == outcomes.count(None)
+    assert stats.rejected == len(rejected) == len(keys) - 2
+    assert stats.completed == 2
     assert (stats.in_flight, stats.queued, stats.max_concurrent_operations) == (0, 0, 2)
 
 

@@ -1,64 +1,63 @@
 """A Rust panic inside the `aerospike` crate surfaces as a ClientError; the interpreter survives.
 
-The trigger is real, not a test hook: the official client stores a map with a float key (the
-server keeps it), and when the crate decodes that reply it hashes the key, which panics
-("Floats cannot be used as map keys"). The panic happens on a Tokio worker, inside the
-command's future, so it crosses the same boundary every command result crosses.
+The trigger is the crate's own code, not a test hook: no server stores a map with a float key
+(the real one refuses it), so a relay between client and server turns one map key of the answer
+into a float on the wire. When the crate decodes that answer it hashes the key, which panics
+("Floats cannot be used as map keys"). The panic happens on a Tokio worker, inside the command's
+future, so it crosses the same boundary every command result crosses.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
-import aerospike
 import pytest
-from aerospike_helpers.operations import map_operations
 
 import aerospike_py
+from tests.client.stall import ThreadedRelay
 
 NS = "test"
 PANIC_TEXT = "Floats cannot be used as map keys"
+# The map key b"abc" as the server encodes it (a 4-byte str holding the blob type, then the
+# bytes), and a float32 1.5 of the same length.
+BYTES_KEY = b"\xa4\x04abc"
+FLOAT_KEY = b"\xca\x3f\xc0\x00\x00"
 
 
 @pytest.fixture
-def float_keyed(aerospike_hosts: list[tuple[str, int]], set_name: str) -> tuple[Any, ...]:
-    """The key of a record whose map bin has a float key, written by the official client."""
-    official = aerospike.client({"hosts": aerospike_hosts}).connect()
+def float_keyed(
+    threaded_relay: ThreadedRelay, aerospike_hosts: list[tuple[str, int]], set_name: str
+) -> tuple[str, str, str]:
+    """The key of a record whose map bin reaches clients of the relay with a float key."""
     key = (NS, set_name, "float-keyed")
-    # The official client cannot decode the reply either, but the write is applied.
-    with contextlib.suppress(aerospike.exception.ClientError):
-        official.operate(key, [map_operations.map_put("m", 1.5, "x")])
-    exists = official.exists(key)[1] is not None
-    official.close()
-    if not exists:
-        pytest.skip(
-            "this server refuses a map with a float key, so nothing can make the crate panic"
-        )
+    with aerospike_py.Client({"hosts": aerospike_hosts}) as client:
+        client.put(key, {"m": {b"abc": "x"}})
+    threaded_relay.rewrite_answers(BYTES_KEY, FLOAT_KEY)
     return key
 
 
 def test_sync_panic_raises_client_error_and_the_client_keeps_working(
-    client: aerospike_py.Client, float_keyed: tuple[Any, ...], set_name: str
+    threaded_relay: ThreadedRelay, float_keyed: tuple[Any, ...], set_name: str
 ) -> None:
-    with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT) as raised:
-        client.get(float_keyed)
-    assert raised.value.result_code == -1
-    with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):
-        client.batch_read([float_keyed])
-    with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):
-        client.query(NS, set_name).results()
-    fine = (NS, set_name, "fine")
-    client.put(fine, {"a": 1})
-    assert client.get(fine).bins == {"a": 1}
-    assert client.exists(float_keyed).meta is not None
+    with aerospike_py.Client({"hosts": [threaded_relay.host]}) as client:
+        with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT) as raised:
+            client.get(float_keyed)
+        assert raised.value.result_code == -1
+        with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):
+            client.batch_read([float_keyed])
+        with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):
+            client.query(NS, set_name).results()
+        fine = (NS, set_name, "fine")
+        client.put(fine, {"a": 1})
+        assert client.get(fine).bins == {"a": 1}
+        assert client.exists(float_keyed).meta is not None
 
 
 async def test_async_panic_reaches_the_awaiting_task_and_frees_its_slot(
-    aerospike_hosts: list[tuple[str, int]], float_keyed: tuple[Any, ...], set_name: str
+    threaded_relay: ThreadedRelay, float_keyed: tuple[Any, ...], set_name: str
 ) -> None:
-    config = {"hosts": aerospike_hosts, "max_concurrent_operations": 1}
+    config = {"hosts": [threaded_relay.host], "max_concurrent_operations": 1}
     async with aerospike_py.AsyncClient(config) as client:
         for _ in range(3):  # with one slot, a leaked slot would make the second attempt queue
             with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aerospike_py
+from tests.conftest import unique_name
 
 NS = "test"
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -63,7 +64,7 @@ def clients(aerospike_hosts: list[tuple[str, int]]) -> Iterator[tuple[aerospike_
 @pytest.fixture(scope="module")
 def fresh_key() -> Iterator[tuple[str, str, str]]:
     """A new record's key for every generated example (hypothesis reruns one test body)."""
-    return ((NS, "fuzz", f"k{n}") for n in count())
+    return ((NS, unique_name("fuzz"), f"k{n}") for n in count())
 
 
 def test_every_value_reads_back_as_written_by_either_client(

@@ -9,6 +9,8 @@ from typing import Any
 import aerospike
 import pytest
 
+from tests.conftest import unique_name
+
 NAMESPACE = "test"
 _next_key = itertools.count()
 
@@ -42,5 +44,9 @@ def make_client() -> Iterator[Callable[[list[tuple[str, int]]], Any]]:
 
 @pytest.fixture
 def key(request: pytest.FixtureRequest) -> tuple[str, str, str]:
-    """A key no other test uses, in a set named after the test module."""
-    return (NAMESPACE, request.module.__name__.rpartition(".")[2], f"k{next(_next_key)}")
+    """A key no other test uses, in a set named after the test module and the run."""
+    return (
+        NAMESPACE,
+        unique_name(request.module.__name__.rpartition(".")[2]),
+        f"k{next(_next_key)}",
+    )

@@ -11,8 +11,10 @@ from aerospike_helpers import expressions as exp
 from aerospike_helpers.batch.records import BatchRecords, Read, Remove, Write
 from aerospike_helpers.operations import operations as op
 
+from tests.conftest import unique_name
+
 NAMESPACE = "test"
-SET = "test_batch"
+SET = unique_name("test_batch")
 _next = itertools.count()
 
 Key = tuple[str, str, str]

@@ -13,6 +13,8 @@ from aerospike import predicates as p
 from aerospike_helpers import expressions as exp
 from aerospike_helpers.operations import operations as op
 
+from tests.conftest import unique_name
+
 NAMESPACE = "test"
 _next_set = itertools.count()
 
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture
 def seeded(client: Any) -> tuple[str, int]:
     """A set of its own holding records i = 0..59 with s = "v{i % 3}", stored with their keys."""
-    set_name = f"test_query_{next(_next_set)}"
+    set_name = unique_name(f"test_query_{next(_next_set)}")
     for i in range(60):
         client.put(
             (NAMESPACE, set_name, i),
@@ -154,7 +156,7 @@ def test_background_query_updates_matching_records(client: Any, seeded: tuple[st
 
 
 def test_collection_indexes_match_list_items_and_map_values(client: Any) -> None:
-    set_name = f"test_query_{next(_next_set)}"
+    set_name = unique_name(f"test_query_{next(_next_set)}")
     for i in range(6):
         client.put((NAMESPACE, set_name, i), {"i": i, "l": [i, i + 10], "m": {"k": f"v{i}"}})
     client.index_list_create(NAMESPACE, set_name, "l", aerospike.INDEX_NUMERIC, f"{set_name}_l")

@@ -1,9 +1,11 @@
 """The code examples of the docs run, so the docs cannot drift from the code.
 
 Examples connect where the docs say a local server listens (``("127.0.0.1", 3000)``), which
-here means the server under test. An example that defines ``app`` is also started and stopped
-(its lifespan connects to that server), since an app that only imports is not yet a working
-example.
+here means the server under test, and write under sets renamed for this run (``users`` becomes
+``users_<run tag>``, and so do index names that start with a set's name), so they pass again on a
+real server that kept the last run's records. An example that defines ``app`` is also started and
+stopped (its lifespan connects to that server), since an app that only imports is not yet a
+working example.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from aerospike_py import ClientConfig
+from tests.conftest import RUN_TAG
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 LOCAL_SERVER = '("127.0.0.1", 3000)'
+SET_OF_TEST = re.compile(r'"test", "(\w+)"')
+
+
+def with_sets_of_this_run(code: str) -> str:
+    for set_name in set(SET_OF_TEST.findall(code)):
+        code = re.sub(rf'"{set_name}(\w*)"', rf'"{set_name}_{RUN_TAG}\1"', code)
+    return code
 
 
 def examples() -> list[tuple[str, str]]:
@@ -62,7 +72,7 @@ async def test_docs_example_runs(
     monkeypatch.chdir(tmp_path)
     try:
         namespace: dict[str, object] = {"__name__": "docs_example"}
-        local = code.replace(LOCAL_SERVER, repr(aerospike_hosts[0]))
+        local = with_sets_of_this_run(code.replace(LOCAL_SERVER, repr(aerospike_hosts[0])))
         # Off the loop: an example may block, or run its own loop with asyncio.run.
         await asyncio.to_thread(exec, compile(local, where, "exec"), namespace)
         if "app" in namespace:
