@@ -9,6 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
+use ripemd::{Digest, Ripemd160};
 
 use crate::errors::{invalid_arg, text_of, utf8, Brief};
 
@@ -319,7 +320,23 @@ pub fn key_from_py(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Key> {
             ),
         ));
     };
+    if let Ok(bytes) = tuple.get_item(2)?.cast::<PyBytes>() {
+        let digest = string_typed_digest(&set, bytes.as_bytes());
+        return Key::key_with_digest::<String>(namespace, Some(set), Some(user_key), digest)
+            .map_err(|e| invalid_arg(py, e.to_string()));
+    }
     Key::new(namespace, set, user_key).map_err(|e| invalid_arg(py, e.to_string()))
+}
+
+/// The official client and aerospike-py hash a `bytes` user key with a string's particle type
+/// (a `bytearray` with a blob's, as the crate does): records they wrote are found only so.
+fn string_typed_digest(set: &str, key: &[u8]) -> [u8; DIGEST_BYTES] {
+    const STRING_PARTICLE: u8 = 3;
+    let mut hash = Ripemd160::new();
+    hash.update(set.as_bytes());
+    hash.update([STRING_PARTICLE]);
+    hash.update(key);
+    hash.finalize().into()
 }
 
 fn user_key_from_py(py: Python<'_>, user_key: &Bound<'_, PyAny>) -> PyResult<Value> {
