@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 import aerospike_py
@@ -111,3 +113,17 @@ def test_filter_expression_on_reads_and_writes(client: aerospike_py.Client, set_
     assert client.get(key).bins["age"] == 31
     with pytest.raises(aerospike_py.FilteredOut):
         client.put(key, {"age": 99}, policy={"filter_expression": exp.not_(both)})
+
+
+def test_a_deeply_nested_expression_is_refused_and_a_flat_one_serves(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    """reduce(exp.and_, ...) nests one level per condition; thousands overflowed the stack."""
+    key = (NS, set_name, "deep")
+    client.put(key, {"a": 1})
+    conditions = [exp.ne(exp.int_bin("a"), exp.int_val(i)) for i in range(2, 3000)]
+    nested = functools.reduce(exp.and_, conditions)
+    with pytest.raises(aerospike_py.InvalidArgError, match=r"exp\.and_\(\*conditions\)"):
+        client.get(key, policy={"filter_expression": nested})
+    flat = exp.and_(*conditions)
+    assert client.get(key, policy={"filter_expression": flat}).bins == {"a": 1}

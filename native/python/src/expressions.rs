@@ -8,8 +8,26 @@ use pyo3::types::{PyDict, PyList, PyString};
 use crate::convert::value_from_py;
 use crate::errors::{invalid_arg, utf8, Brief};
 
+/// How deep expressions may nest: compiling, encoding and dropping one recurses per level, and a
+/// few thousand levels (`functools.reduce(exp.and_, conditions)`) overflowed a thread's stack.
+const MAX_EXPRESSION_DEPTH: usize = 256;
+
 pub fn compile(node: &Bound<'_, PyAny>) -> PyResult<Expression> {
+    compile_nested(node, 0)
+}
+
+/// `compile` for a node inside `depth` others.
+fn compile_nested(node: &Bound<'_, PyAny>, depth: usize) -> PyResult<Expression> {
     let py = node.py();
+    if depth >= MAX_EXPRESSION_DEPTH {
+        return Err(invalid_arg(
+            py,
+            format!(
+                "expression nests more than {MAX_EXPRESSION_DEPTH} levels deep; \
+                 combine many conditions in one exp.and_(*conditions) instead of nesting them"
+            ),
+        ));
+    }
     let not_expr = || {
         invalid_arg(
             py,
@@ -33,6 +51,7 @@ pub fn compile(node: &Bound<'_, PyAny>) -> PyResult<Expression> {
     let a = Args {
         name: &name,
         args: &args,
+        depth,
     };
     Ok(match name.as_str() {
         "int_val" => x::int_val(a.int(0)?),
@@ -148,6 +167,7 @@ fn exp_type(a: &Args<'_, '_>) -> PyResult<ExpType> {
 struct Args<'a, 'py> {
     name: &'a str,
     args: &'a Bound<'py, PyList>,
+    depth: usize,
 }
 
 impl<'py> Args<'_, 'py> {
@@ -181,10 +201,13 @@ impl<'py> Args<'_, 'py> {
     }
 
     fn exp(&self, index: usize) -> PyResult<Expression> {
-        compile(&self.get(index)?)
+        compile_nested(&self.get(index)?, self.depth + 1)
     }
 
     fn all(&self) -> PyResult<Vec<Expression>> {
-        self.args.iter().map(|node| compile(&node)).collect()
+        self.args
+            .iter()
+            .map(|node| compile_nested(&node, self.depth + 1))
+            .collect()
     }
 }
