@@ -53,7 +53,8 @@ class InvalidArgError(ClientError):
 
 
 class BackpressureError(ClientError):
-    """No operation slot freed up within ``operation_queue_timeout_ms``.
+    """No operation slot freed up within ``operation_queue_timeout_ms`` or the call's
+    ``total_timeout``, whichever ran out first.
 
     ``limit`` is the configured ``max_concurrent_operations``; ``waited_ms`` is how long this
     call queued before giving up. Nothing was sent to the server.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -283,3 +284,41 @@ def test_a_blocking_client_starts_no_worker_runtime(
 def test_env_var_sizes_the_runtime(aerospike_hosts: list[tuple[str, int]]) -> None:
     env = {**os.environ, "AEROSPIKE_RUNTIME_WORKERS": "4"}
     assert run_sizing(aerospike_hosts, "asyncio.run(connect({}))\n", env).strip() == "4"
+
+
+async def test_time_queued_for_a_slot_counts_in_the_total_timeout(
+    devserver: DevServer, set_name: str
+) -> None:
+    """One deadline per call: 300 ms queued + 300 ms served overruns a 450 ms total_timeout."""
+    key = (NS, set_name, "k")
+    config = {"hosts": devserver.hosts, "max_concurrent_operations": 1}
+    async with aerospike_py.AsyncClient(config) as client:
+        await client.put(key, {"v": 1})
+        devserver.inject_latency(300, commands=("read",))
+        holder = asyncio.ensure_future(client.get(key, policy={"total_timeout": 5000}))
+        assert await wait_until_async(lambda: client.stats().in_flight == 1, 5)
+        with pytest.raises(aerospike_py.AerospikeTimeoutError) as raised:
+            await client.get(key, policy={"total_timeout": 450})
+        assert "queued" in str(raised.value)
+        assert (await holder).bins == {"v": 1}
+        assert client.stats().failed == 1
+
+
+async def test_a_call_still_queued_at_its_deadline_gives_up(
+    devserver: DevServer, set_name: str
+) -> None:
+    """With no queue timeout (the default) the wait still ends at the call's total_timeout."""
+    key = (NS, set_name, "k")
+    config = {"hosts": devserver.hosts, "max_concurrent_operations": 1}
+    async with aerospike_py.AsyncClient(config) as client:
+        await client.put(key, {"v": 1})
+        devserver.stall(commands=("read",))
+        holder = asyncio.ensure_future(client.get(key, policy={"total_timeout": 10_000}))
+        assert await wait_until_async(lambda: client.stats().in_flight == 1, 5)
+        with pytest.raises(BackpressureError) as raised:
+            await client.get(key, policy={"total_timeout": 200})
+        assert 200 <= raised.value.waited_ms < 2000
+        devserver.clear_faults()
+        holder.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await holder

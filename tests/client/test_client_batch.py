@@ -82,6 +82,7 @@ def test_batch_records_are_ordinary_tuples_that_leak_nothing(
     keys = write_scores(client, set_name, 5)
     result = client.batch_read(keys)
     classes = (BatchRecord, Record, RecordMetadata, AerospikeKey)
+    gc.collect()  # records an earlier test left in reference cycles must not count here
     before = [sys.getrefcount(cls) for cls in classes]
     made = [len(result.batch_records) for _ in range(200)]
     gc.collect()

@@ -6,8 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
-use aerospike::{BatchOperation, BatchRecord, Bin, Bins, Concurrency, ResultCode, Value};
+use aerospike::{BatchOperation, BatchRecord, Bin, Bins, Concurrency, Policy, ResultCode, Value};
 use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
@@ -251,30 +252,38 @@ impl Core {
         }))
     }
 
-    /// Wraps a command future in the backpressure gate.
+    /// Wraps a command future in the backpressure gate; `total_timeout_ms` (0: none) bounds the
+    /// whole call, time queued for a slot included.
     pub fn job<F>(
         &self,
         py: Python<'_>,
         effect: Effect,
+        total_timeout_ms: u32,
         command: impl FnOnce(Arc<aerospike::Client>) -> F,
     ) -> PyResult<Job>
     where
         F: Future<Output = Result<Reply, Failure>> + Send + 'static,
     {
+        let made = Instant::now();
         let session = self.session(py)?;
         let command = command(session.client);
         let closed = session.closed;
-        let future = self.gate.clone().run(async move {
+        let total_timeout =
+            (total_timeout_ms > 0).then(|| Duration::from_millis(total_timeout_ms.into()));
+        let gated = self.gate.clone().run(made, total_timeout, async move {
             if closed.load(Ordering::SeqCst) {
                 return Err(Failure::Client(
                     "the client was closed before this command was sent".into(),
                 ));
             }
-            command.await.map_err(|failure| match (effect, failure) {
+            command.await
+        });
+        let future = async move {
+            gated.await.map_err(|failure| match (effect, failure) {
                 (Effect::Writes, Failure::Aerospike(error)) => Failure::Written(error),
                 (_, failure) => failure,
             })
-        });
+        };
         Ok(Job {
             runtime: session.runtime,
             future: Box::pin(future),
@@ -293,13 +302,18 @@ impl Core {
         let key = key_from_py(py, key)?;
         let bins = bins_from_py(py, bins)?;
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, Effect::Writes, |client| async move {
-            client
-                .put(&policy, &key, &bins)
-                .await
-                .map_err(|error| Failure::for_record(&client, &key, error))?;
-            Ok(Reply::Nothing)
-        })
+        self.job(
+            py,
+            Effect::Writes,
+            policy.total_timeout(),
+            |client| async move {
+                client
+                    .put(&policy, &key, &bins)
+                    .await
+                    .map_err(|error| Failure::for_record(&client, &key, error))?;
+                Ok(Reply::Nothing)
+            },
+        )
     }
 
     pub fn get(
@@ -315,13 +329,18 @@ impl Core {
             None => Bins::All,
         };
         let policy = policy::read(&self.config.defaults, policy)?;
-        self.job(py, Effect::Reads, |client| async move {
-            let record = client
-                .get(&policy, &key, bins)
-                .await
-                .map_err(|error| Failure::for_record(&client, &key, error))?;
-            Ok(Reply::Record { key, record })
-        })
+        self.job(
+            py,
+            Effect::Reads,
+            policy.total_timeout(),
+            |client| async move {
+                let record = client
+                    .get(&policy, &key, bins)
+                    .await
+                    .map_err(|error| Failure::for_record(&client, &key, error))?;
+                Ok(Reply::Record { key, record })
+            },
+        )
     }
 
     pub fn exists(
@@ -332,18 +351,23 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let policy = policy::read(&self.config.defaults, policy)?;
-        self.job(py, Effect::Reads, |client| async move {
-            match client.get(&policy, &key, Bins::None).await {
-                Ok(record) => Ok(Reply::Exists {
-                    key,
-                    record: Some(record),
-                }),
-                Err(aerospike::Error::ServerError(ResultCode::KeyNotFoundError, _, _)) => {
-                    Ok(Reply::Exists { key, record: None })
+        self.job(
+            py,
+            Effect::Reads,
+            policy.total_timeout(),
+            |client| async move {
+                match client.get(&policy, &key, Bins::None).await {
+                    Ok(record) => Ok(Reply::Exists {
+                        key,
+                        record: Some(record),
+                    }),
+                    Err(aerospike::Error::ServerError(ResultCode::KeyNotFoundError, _, _)) => {
+                        Ok(Reply::Exists { key, record: None })
+                    }
+                    Err(error) => Err(Failure::for_record(&client, &key, error)),
                 }
-                Err(error) => Err(Failure::for_record(&client, &key, error)),
-            }
-        })
+            },
+        )
     }
 
     pub fn remove(
@@ -355,17 +379,22 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, Effect::Writes, |client| async move {
-            if client
-                .delete(&policy, &key)
-                .await
-                .map_err(|error| Failure::for_record(&client, &key, error))?
-            {
-                Ok(Reply::Nothing)
-            } else {
-                Err(not_found())
-            }
-        })
+        self.job(
+            py,
+            Effect::Writes,
+            policy.total_timeout(),
+            |client| async move {
+                if client
+                    .delete(&policy, &key)
+                    .await
+                    .map_err(|error| Failure::for_record(&client, &key, error))?
+                {
+                    Ok(Reply::Nothing)
+                } else {
+                    Err(not_found())
+                }
+            },
+        )
     }
 
     pub fn touch(
@@ -386,13 +415,18 @@ impl Core {
             };
             policy.expiration = policy::expiration(&entry, self.config.defaults.write.expiration)?;
         }
-        self.job(py, Effect::Writes, |client| async move {
-            client
-                .touch(&policy, &key)
-                .await
-                .map_err(|error| Failure::for_record(&client, &key, error))?;
-            Ok(Reply::Nothing)
-        })
+        self.job(
+            py,
+            Effect::Writes,
+            policy.total_timeout(),
+            |client| async move {
+                client
+                    .touch(&policy, &key)
+                    .await
+                    .map_err(|error| Failure::for_record(&client, &key, error))?;
+                Ok(Reply::Nothing)
+            },
+        )
     }
 
     pub fn modify(
@@ -423,15 +457,20 @@ impl Core {
         }
         let bins = [Bin::new(bin_name(py, bin)?, value)];
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, Effect::Writes, |client| async move {
-            let outcome = match kind {
-                Modify::Append => client.append(&policy, &key, &bins).await,
-                Modify::Prepend => client.prepend(&policy, &key, &bins).await,
-                Modify::Increment => client.add(&policy, &key, &bins).await,
-            };
-            outcome.map_err(|error| Failure::for_record(&client, &key, error))?;
-            Ok(Reply::Nothing)
-        })
+        self.job(
+            py,
+            Effect::Writes,
+            policy.total_timeout(),
+            |client| async move {
+                let outcome = match kind {
+                    Modify::Append => client.append(&policy, &key, &bins).await,
+                    Modify::Prepend => client.prepend(&policy, &key, &bins).await,
+                    Modify::Increment => client.add(&policy, &key, &bins).await,
+                };
+                outcome.map_err(|error| Failure::for_record(&client, &key, error))?;
+                Ok(Reply::Nothing)
+            },
+        )
     }
 
     pub fn remove_bin(
@@ -448,13 +487,18 @@ impl Core {
             .map(|name| Bin::new(name, Value::Nil))
             .collect();
         let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(py, Effect::Writes, |client| async move {
-            client
-                .put(&policy, &key, &bins)
-                .await
-                .map_err(|error| Failure::for_record(&client, &key, error))?;
-            Ok(Reply::Nothing)
-        })
+        self.job(
+            py,
+            Effect::Writes,
+            policy.total_timeout(),
+            |client| async move {
+                client
+                    .put(&policy, &key, &bins)
+                    .await
+                    .map_err(|error| Failure::for_record(&client, &key, error))?;
+                Ok(Reply::Nothing)
+            },
+        )
     }
 
     pub fn operate(
@@ -473,7 +517,7 @@ impl Core {
             policy.expiration = policy::expiration_of(ttl, self.config.defaults.write.expiration);
         }
         let effect = Effect::of(operations.writes());
-        self.job(py, effect, |client| async move {
+        self.job(py, effect, policy.total_timeout(), |client| async move {
             let mut record = client
                 .operate(&policy, &key, &operations.list)
                 .await
@@ -645,7 +689,7 @@ impl Core {
         operations: impl FnOnce() -> Vec<BatchOperation> + Send + 'static,
         reply: impl FnOnce(Vec<BatchRecord>) -> Reply + Send + 'static,
     ) -> PyResult<Job> {
-        self.job(py, effect, |client| {
+        self.job(py, effect, policy.total_timeout(), |client| {
             policy.concurrency = concurrency(&client);
             async move {
                 let records = client.batch(&policy, &operations()).await?;
@@ -662,7 +706,7 @@ impl Core {
     ) -> PyResult<Job> {
         let command = text_from_py(command, "info command")?;
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Reads, |client| async move {
+        self.job(py, Effect::Reads, admin.timeout, |client| async move {
             let mut answers = Vec::new();
             for node in client.nodes() {
                 answers.push(match info_value(&node, &admin, &command).await {
@@ -682,7 +726,7 @@ impl Core {
     ) -> PyResult<Job> {
         let command = text_from_py(command, "info command")?;
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Reads, |client| async move {
+        self.job(py, Effect::Reads, admin.timeout, |client| async move {
             let nodes = client.nodes();
             let node = nodes
                 .get(any_index(nodes.len()))
@@ -727,7 +771,7 @@ impl Core {
         let set = set_from_py(set, "truncate set")?;
         let nanos = nanos_from_py(py, nanos)?;
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Writes, |client| async move {
+        self.job(py, Effect::Writes, admin.timeout, |client| async move {
             client.truncate(&admin, &namespace, &set, nanos).await?;
             Ok(Reply::Nothing)
         })
@@ -746,7 +790,7 @@ impl Core {
         let bin = bin_name(py, spec.bin)?;
         let kind = spec.kind;
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Writes, |client| async move {
+        self.job(py, Effect::Writes, admin.timeout, |client| async move {
             client
                 .create_index_on_bin(
                     &admin,
@@ -776,7 +820,7 @@ impl Core {
         let name = text_from_py(name, "index name")?;
         index::check_name(py, &name)?;
         let admin = admin_policy(policy)?;
-        self.job(py, Effect::Writes, |client| async move {
+        self.job(py, Effect::Writes, admin.timeout, |client| async move {
             client
                 .drop_index(&admin, &namespace, "", &name)
                 .await

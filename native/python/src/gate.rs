@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::timeout_at;
 
 use crate::errors::Failure;
 
@@ -47,33 +48,61 @@ impl Gate {
 
     /// Runs `operation` once a slot is free, counting it; dropping the returned future (a
     /// cancelled task) frees the slot and counts the operation as failed.
+    ///
+    /// One deadline per call, from the moment it was `made`: time queued for a slot counts in
+    /// its `total_timeout` and in its latency, as in the official clients.
     pub async fn run<T>(
         self: Arc<Self>,
+        made: Instant,
+        total_timeout: Option<Duration>,
         operation: impl Future<Output = Result<T, Failure>>,
     ) -> Result<T, Failure> {
-        let _slot = self.admit().await?;
-        let mut tracker = InFlight::start(&self.counters);
-        let outcome = operation.await;
+        let deadline = total_timeout.map(|timeout| made + timeout);
+        let (_slot, queued) = self.admit(deadline).await?;
+        let mut tracker = InFlight::start(&self.counters, made);
+        let outcome =
+            match (deadline, queued) {
+                // The crate counts total_timeout from its own start: after a wait, hold it to ours.
+                (Some(deadline), true) => timeout_at(deadline.into(), operation)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Failure::Aerospike(aerospike::Error::Timeout(format!(
+                            "total_timeout of {} ms reached, counting the time queued for an \
+                         operation slot",
+                            total_timeout.unwrap_or_default().as_millis()
+                        ))))
+                    }),
+                _ => operation.await,
+            };
         tracker.finish(outcome.is_ok());
         outcome
     }
 
-    async fn admit(&self) -> Result<Option<OwnedSemaphorePermit>, Failure> {
+    /// A slot (none when there is no cap), and whether the caller had to queue for it. The
+    /// wait ends at the queue timeout or the call's deadline, whichever comes first.
+    async fn admit(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<(Option<OwnedSemaphorePermit>, bool), Failure> {
         let Some(slots) = &self.slots else {
-            return Ok(None);
+            return Ok((None, false));
         };
         if let Ok(permit) = slots.clone().try_acquire_owned() {
-            return Ok(Some(permit));
+            return Ok((Some(permit), false));
         }
         let _queued = Queued::enter(&self.counters);
         let started = Instant::now();
+        let give_up = match (self.queue_timeout.map(|limit| started + limit), deadline) {
+            (Some(queue), Some(deadline)) => Some(queue.min(deadline)),
+            (queue, deadline) => queue.or(deadline),
+        };
         let acquire = slots.clone().acquire_owned();
-        let acquired = match self.queue_timeout {
-            Some(limit) => tokio::time::timeout(limit, acquire).await.ok(),
+        let acquired = match give_up {
+            Some(give_up) => timeout_at(give_up.into(), acquire).await.ok(),
             None => Some(acquire.await),
         };
         match acquired {
-            Some(Ok(permit)) => Ok(Some(permit)),
+            Some(Ok(permit)) => Ok((Some(permit), true)),
             _ => {
                 self.counters.rejected.fetch_add(1, Relaxed);
                 Err(Failure::Backpressure {
@@ -107,11 +136,12 @@ struct InFlight<'a> {
 }
 
 impl<'a> InFlight<'a> {
-    fn start(counters: &'a Counters) -> Self {
+    /// `made`: when the call was made, so that its latency includes any time queued.
+    fn start(counters: &'a Counters, made: Instant) -> Self {
         counters.in_flight.fetch_add(1, Relaxed);
         InFlight {
             counters,
-            started: Instant::now(),
+            started: made,
             finished: false,
         }
     }

@@ -70,7 +70,8 @@ impl Spec {
     /// Every record, collected before returning (`results`).
     fn job(&self, py: Python<'_>, core: &Core, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Job> {
         let parts = self.parts(py, core, policy)?;
-        core.job(py, Effect::Reads, move |client| async move {
+        let total_timeout = parts.policy.base_policy.total_timeout;
+        core.job(py, Effect::Reads, total_timeout, move |client| async move {
             let namespace = parts.statement.namespace.clone();
             let collected = async {
                 let recordset = client

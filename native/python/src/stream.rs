@@ -54,9 +54,10 @@ impl Feed {
         let stop = Arc::new(Notify::new());
         let producer = sender.clone();
         let stopped = stop.clone();
+        let total_timeout = parts.policy.base_policy.total_timeout;
         let Job {
             runtime, future, ..
-        } = core.job(py, Effect::Reads, move |client| async move {
+        } = core.job(py, Effect::Reads, total_timeout, move |client| async move {
             let QueryParts {
                 policy,
                 partitions,
