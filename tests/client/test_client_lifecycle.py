@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -184,3 +185,25 @@ def test_ctrl_c_interrupts_a_blocking_connect_to_a_host_that_never_answers() -> 
         client = aerospike_py.Client({"hosts": [silent.getsockname()], "timeout": 30_000})
         """
     assert interrupted_after(setup, "client.connect()")
+
+
+async def test_a_close_cancelled_at_once_still_closes_everything(
+    aerospike_hosts: list[tuple[str, int]],
+) -> None:
+    """A lifespan's drain may give close() a millisecond: the tend task and the connections
+    must go all the same, or each restart of a worker's client leaks them."""
+
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    config = {"hosts": aerospike_hosts, "min_conns_per_node": 4}
+    async with aerospike_py.AsyncClient(config):  # the runtime's own descriptors stay
+        pass
+    baseline = open_descriptors()
+    client = aerospike_py.AsyncClient(config)
+    await client.connect()
+    assert open_descriptors() > baseline
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(client.close(), 0.001)
+    assert not client.is_connected()
+    assert await wait_until_async(lambda: open_descriptors() <= baseline, 10)
