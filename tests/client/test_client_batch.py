@@ -228,3 +228,17 @@ def test_batch_reads_what_the_official_client_wrote(
         official.put(k, {"v": v})
     records = client.batch_read(keys).batch_records
     assert [r.record.bins["v"] for r in records if r.record] == values
+
+
+def test_batch_operate_without_respond_all_keys_reports_each_rows_own_result(
+    client: aerospike_py.Client, set_name: str
+) -> None:
+    """The batch ends in the failed row's code; the rows that were applied still say so."""
+    keys = [(NS, set_name, i) for i in range(4)]
+    client.put(keys[0], {"n": 1})
+    client.put(keys[1], {"n": "text"})
+    client.put(keys[2], {"n": 2})
+    incr = [{"op": aerospike_py.OPERATOR_INCR, "bin": "n", "val": 1}]
+    result = client.batch_operate(keys, incr, policy={"respond_all_keys": False})
+    assert [row.result for row in result.batch_records] == [0, 12, 0, 0]
+    assert [client.get(key).bins["n"] for key in (keys[0], keys[2], keys[3])] == [2, 3, 1]

@@ -7,14 +7,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyList, PyString, PyTuple, PyType};
 
 use crate::convert::{bins_to_py, ttl_seconds, value_to_py, Strings};
-use crate::errors::{invalid_arg, result_code_number, utf8, Brief, Failure};
-use crate::reply::batch_records_to_py;
+use crate::errors::{invalid_arg, utf8, Brief, Failure};
+use crate::reply::{batch_records_to_py, code_of};
 
 /// One row of `NumpyBatchRecords.meta` (numpy_batch.META_DTYPE): generation u32, TTL i64.
 const META_ROW_BYTES: usize = 4 + 8;
-
-/// Result code of a key the server did not answer for (the crate leaves it unset).
-const CODE_NO_RESPONSE: i32 = -1;
 
 #[pyclass(frozen, module = "aerospike_py._native")]
 pub struct BatchReadResult {
@@ -25,12 +22,6 @@ impl BatchReadResult {
     pub fn new(records: Vec<BatchRecord>) -> Self {
         BatchReadResult { records }
     }
-}
-
-fn code_of(batch: &BatchRecord) -> i32 {
-    batch
-        .result_code
-        .map_or(CODE_NO_RESPONSE, result_code_number)
 }
 
 /// Where one dtype field lives in a row and how to write it.

@@ -1,6 +1,6 @@
 //! What a command returns, held in Rust until the GIL is available to build Python objects.
 
-use aerospike::{BatchRecord, Key, Record};
+use aerospike::{BatchRecord, Key, Record, ResultCode};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyType};
@@ -120,6 +120,22 @@ impl Reply {
 
 /// `BatchRecord(key, result, record, in_doubt)` for every key, in request order; a found
 /// record shares its row's key object.
+/// Result code of a key the server did not answer for (the crate leaves it unset), as the
+/// official client reports it (AEROSPIKE_NO_RESPONSE).
+const CODE_NO_RESPONSE: i32 = -15;
+
+/// A batch row's result code. A row the server answered with a record succeeded: when the
+/// batch ends in an error (`respond_all_keys=False`), the crate stamps that summary code on the
+/// row the closing message names, index 0, although its own answer was a success.
+pub fn code_of(batch: &BatchRecord) -> i32 {
+    match batch.result_code {
+        None => CODE_NO_RESPONSE,
+        Some(ResultCode::UdfBadResponse) => result_code_number(ResultCode::UdfBadResponse),
+        Some(_) if batch.record.is_some() => 0,
+        Some(code) => result_code_number(code),
+    }
+}
+
 pub fn batch_records_to_py<'py>(
     py: Python<'py>,
     records: &[BatchRecord],
@@ -128,7 +144,7 @@ pub fn batch_records_to_py<'py>(
     let rows = records
         .iter()
         .map(|batch| {
-            let code = batch.result_code.map_or(0, result_code_number);
+            let code = code_of(batch);
             let key = key_to_py(py, &batch.key, &mut strings)?;
             let record = match &batch.record {
                 Some(record) => record_with_key(py, key.clone(), record, &mut strings)?,
