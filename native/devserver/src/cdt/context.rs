@@ -85,7 +85,8 @@ pub(super) fn find<'a>(root: &'a Value, ctx: &[Step]) -> Result<&'a Value, Resul
                 let p = locate_in_map(map, step)?.ok_or(OP_NOT_APPLICABLE)?;
                 &map.entries[p].1
             }
-            _ => return Err(BIN_TYPE_ERROR),
+            // A context step of the wrong collection type: the level is not there.
+            _ => return Err(OP_NOT_APPLICABLE),
         };
     }
     Ok(current)
@@ -150,7 +151,7 @@ fn locate_in_map(map: &Map, step: &Step) -> Result<Option<usize>, ResultCode> {
 }
 
 fn position(view: &View<'_>, step: &Step) -> Result<Option<usize>, ResultCode> {
-    let single = |by: By<'_>| match select::select(view, &by) {
+    let single = |by: By<'_>| match select::select(view, &by, 0) {
         Ok(s) => Ok(s.positions.first().copied()),
         Err(OP_NOT_APPLICABLE) => Ok(None),
         Err(rc) => Err(rc),
@@ -169,13 +170,14 @@ fn position(view: &View<'_>, step: &Step) -> Result<Option<usize>, ResultCode> {
 }
 
 fn new_container(step: &Step, is_list: bool) -> Value {
+    let create = step.create;
     if is_list {
         Value::List(List {
             items: Vec::new(),
-            ordered: step.create == CREATE_ORDERED,
+            ordered: create == CREATE_ORDERED,
         })
     } else {
-        let order = match step.create {
+        let order = match create {
             0x80 => map_order::KEY_ORDERED,
             CREATE_ORDERED => map_order::KEY_VALUE_ORDERED,
             _ => map_order::UNORDERED,

@@ -130,8 +130,7 @@ fn selection_for(
         _ => 3,
     };
     max_args(args, max)?;
-    let selection = select::select(view, &by)?;
-    Ok((rt, select::apply_inversion(view, selection, rt)))
+    Ok((rt, select::select(view, &by, rt)?))
 }
 
 pub(super) fn modify(
@@ -328,7 +327,8 @@ fn set(list: &mut List, index: i64, value: &Value, flags: i64) -> Result<(), Res
         return Err(OP_NOT_APPLICABLE);
     }
     let no_fail = flags & flag::NO_FAIL != 0;
-    let position = match writable_index(list.items.len(), index, flags, false) {
+    // A bounded set may still append at the end itself, as an insert may.
+    let position = match writable_index(list.items.len(), index, flags, true) {
         Ok(p) => p,
         Err(OP_NOT_APPLICABLE) if no_fail => return Ok(()),
         Err(rc) => return Err(rc),
@@ -362,6 +362,8 @@ fn increment(
     };
     let new = match list.items.get(position) {
         Some(current) => add_numbers(current, delta)?,
+        // An ordered list cannot grow by position.
+        None if list.ordered => return Err(OP_NOT_APPLICABLE),
         None => delta.clone(),
     };
     put_at(list, position, new.clone());

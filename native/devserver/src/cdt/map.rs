@@ -106,8 +106,7 @@ fn selection_for(
     args: &[Value],
 ) -> Result<(i64, Selection), ResultCode> {
     let rt = int_arg(args, 0)?;
-    let selection = select::select(view, &selector(code, args)?)?;
-    Ok((rt, select::apply_inversion(view, selection, rt)))
+    Ok((rt, select::select(view, &selector(code, args)?, rt)?))
 }
 
 pub(super) fn read(map: &Map, code: i64, args: &[Value]) -> Result<Option<Value>, ResultCode> {
@@ -199,10 +198,16 @@ fn size(map: &Map) -> Value {
     Value::Int(map.entries.len() as i64)
 }
 
-/// Map keys must be scalars (the server refuses lists, maps and interval bounds as keys).
+/// Map keys must be scalars other than floats and booleans (the server refuses lists, maps,
+/// floats, booleans and interval bounds as keys).
 fn check_key(key: &Value) -> Result<(), ResultCode> {
     match key {
-        Value::List(_) | Value::Map(_) | Value::Wildcard | Value::Inf => Err(PARAMETER_ERROR),
+        Value::List(_)
+        | Value::Map(_)
+        | Value::Float(_)
+        | Value::Bool(_)
+        | Value::Wildcard
+        | Value::Inf => Err(PARAMETER_ERROR),
         _ => Ok(()),
     }
 }

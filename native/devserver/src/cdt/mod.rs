@@ -11,7 +11,7 @@ mod map;
 mod select;
 
 use crate::msgpack::Reader;
-use crate::result_code::{ResultCode, BIN_TYPE_ERROR, PARAMETER_ERROR};
+use crate::result_code::{ResultCode, BIN_TYPE_ERROR, OP_NOT_APPLICABLE, PARAMETER_ERROR};
 use crate::value::Value;
 
 pub use context::Step;
@@ -142,9 +142,16 @@ pub fn call_modify(bin: Option<&Value>, call: &Call) -> Result<Modified, ResultC
         Some(v) => v.clone(),
         None => {
             if call.ctx.is_empty() && !creates_missing_bin(call) {
+                // Checks the arguments; a missing bin has nothing to remove and reports nothing.
                 let mut empty = empty_container(is_list, &call.args, call.op)?;
-                let result = dispatch_modify(&mut empty, call)?;
-                return Ok(Modified { bin: None, result });
+                return match dispatch_modify(&mut empty, call) {
+                    Ok(result) => Ok(Modified { bin: None, result }),
+                    Err(OP_NOT_APPLICABLE) => Ok(Modified {
+                        bin: None,
+                        result: None,
+                    }),
+                    Err(rc) => Err(rc),
+                };
             }
             match call.ctx.first() {
                 Some(step) => context::empty_for(step),
@@ -240,7 +247,7 @@ pub(crate) fn add_numbers(current: &Value, delta: &Value) -> Result<Value, Resul
         (Value::Int(a), Value::Float(b)) => Ok(Value::Int(a.wrapping_add(*b as i64))),
         (Value::Float(a), Value::Float(b)) => Ok(Value::Float(a + b)),
         (Value::Float(a), Value::Int(b)) => Ok(Value::Float(a + *b as f64)),
-        (_, Value::Int(_) | Value::Float(_)) => Err(BIN_TYPE_ERROR),
+        // The server refuses a non-numeric element as a bad request, not a type error.
         _ => Err(PARAMETER_ERROR),
     }
 }
