@@ -13,12 +13,24 @@ REAL_SERVER := ../shared/aerospike-server/cluster
 REAL_SERVER_PORT ?= 3300
 
 .PHONY: bench bench-devserver run devserver test lint check-rust test-rust test-python test-real docs \
-	build venv \
+	docs-serve wheel build venv \
 	loadtest loadtest-quick loadgen
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
+## Ports: DEVSERVER_PORT (3000) for the dev server, GUNICORN_BIND (127.0.0.1:8000) for the app.
+## Quiet: the native extension is rebuilt only when the Rust sources or pyproject.toml changed
+## (Python sources are installed editable), and its build output is shown only if it fails.
 run: build
-	$(PY) examples/sample-fastapi/run_dev.py
+	@$(PY) examples/sample-fastapi/run_dev.py
+
+NATIVE_SOURCES := $(shell find native -path native/target -prune -o \( -name '*.rs' -o \
+	-name Cargo.toml -o -name Cargo.lock \) -print 2> /dev/null)
+
+$(VENV)/.built: $(VENV)/.installed pyproject.toml $(NATIVE_SOURCES)
+	@echo "building the native extension (about a minute; once, until the Rust sources change)"
+	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop -q --release --extras dev \
+		> $(VENV)/build.log 2>&1 || { cat $(VENV)/build.log; exit 1; }
+	@touch $@
 
 ## The embedded dev server alone, on 127.0.0.1:3000.
 devserver: build
@@ -36,8 +48,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q "maturin>=1.7,<2"
 	touch $@
 
-build: venv
-	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/maturin develop -q --release --extras dev
+build: $(VENV)/.built
 
 lint: build
 	$(BIN)/ruff check .
@@ -80,6 +91,16 @@ test-real: build loadgen
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
 docs: build
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
+
+## The documentation site served with live reload on DOCS_ADDR (beside make run's 8000).
+DOCS_ADDR ?= 127.0.0.1:8001
+docs-serve: build
+	@NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a $(DOCS_ADDR)
+
+## The wheel users install (no Rust needed): manylinux, maturin's compatibility check must pass
+## (--auditwheel check fails the build otherwise). Written to dist/.
+wheel: venv
+	$(BIN)/maturin build --release --auditwheel check --out dist
 
 ## The client benchmark (~7 min on 2 cores): ours, the published aerospike-py, the official client
 ## and the Rust crate alone on one dev server, taking turns; the issue's targets as paired ratios.

@@ -2,8 +2,9 @@
 
 Overload (``BackpressureError``) is 503 with ``Retry-After`` so callers back off instead of
 piling on; timeouts are 504; a lost cluster is 503; a write left in doubt is 504 with its own
-code and no ``Retry-After``. Bodies carry a stable ``code`` and a fixed
-public sentence, never the exception text: internals stay in the logs.
+code and no ``Retry-After``. Bodies have the shape of FastAPI's own validation errors,
+``{"detail": [{"type": <stable code>, "msg": <fixed sentence>}]}``, so a caller parses every
+error of the app one way; never the exception text: internals stay in the logs.
 
 Register the handler for the specific exception classes (``install`` does), not for
 ``Exception``: Starlette runs those handlers inside the user's middleware, so the 503 still goes
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,9 +41,16 @@ __all__ = [
     "TRANSIENT_RESULT_CODES",
     "AerospikeErrorHandler",
     "HttpError",
+    "error_body",
 ]
 
 logger = logging.getLogger("fastapi_aerospike")
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """An error body shaped like FastAPI's validation errors: ``detail`` is a list of items,
+    each with a machine-readable ``type`` and a sentence ``msg``."""
+    return {"detail": [{"type": code, "msg": message}]}
 
 
 @dataclass(frozen=True)
@@ -134,9 +143,7 @@ class AerospikeErrorHandler:
             trace = exc if answer.status == 500 else None
             logger.log(level, "answering %s to %r", answer.status, exc, exc_info=trace)
         headers = {"Retry-After": str(self._retry_after(scope))} if answer.retry_after else None
-        return JSONResponse(
-            {"code": answer.code, "detail": answer.detail}, answer.status, headers=headers
-        )
+        return JSONResponse(error_body(answer.code, answer.detail), answer.status, headers=headers)
 
     def _retry_after(self, scope: Scope) -> int:
         """The given seconds, else the largest ``retry_after`` setting of the app's clients."""

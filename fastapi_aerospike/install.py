@@ -2,8 +2,9 @@
 
 ``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
 registers the error handlers, the load-shedding middleware, the health routes and the metrics
-route. Calling it again for the same client name does nothing (with other settings for it,
-it raises instead of ignoring them); another name adds another client (a second cluster).
+route; a startup that cannot reach the cluster ends in one line instead of a traceback.
+Calling it again for the same client name does nothing (with other settings for it, it raises
+instead of ignoring them); another name adds another client (a second cluster).
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
 from aerospike_py import AsyncClient
@@ -24,9 +24,14 @@ from fastapi_aerospike.lifespan import (
     AerospikeLifespan,
     AerospikeNotConfiguredError,
 )
-from fastapi_aerospike.metrics import AerospikeMetrics
 from fastapi_aerospike.settings import AerospikeSettings
 from fastapi_aerospike.shedding import LoadSheddingMiddleware
+from fastapi_aerospike.startup import StartupFailureMiddleware
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from fastapi_aerospike.metrics import AerospikeMetrics
 
 __all__ = ["Installation", "install"]
 
@@ -72,9 +77,9 @@ def install(
 
     ``settings`` default to ``AerospikeSettings.from_env()`` read at startup; the shedding
     bound is their ``shed_event_loop_lag_ms``. ``None`` for ``health_prefix`` or
-    ``metrics_path`` leaves that route out; ``record_errors`` answers missing records 404 and
-    generation conflicts 409; ``retry_after`` overrides the clients' ``retry_after`` setting.
-    Returns what is installed.
+    ``metrics_path`` leaves that route out (metrics need the ``[metrics]`` extra);
+    ``record_errors`` answers missing records 404 and generation conflicts 409;
+    ``retry_after`` overrides the clients' ``retry_after`` setting. Returns what is installed.
     """
     installation: Installation | None = getattr(app.state, INSTALLATION_ATTRIBUTE, None)
     if installation is None:
@@ -86,6 +91,9 @@ def install(
         app.router.routes.extend(health)
         always_served = [route.path for route in health]
         if metrics_path is not None:
+            # The [metrics] extra: without it, one line says so (or metrics_path=None).
+            from fastapi_aerospike.metrics import AerospikeMetrics
+
             installation.metrics = AerospikeMetrics(registry)
             app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)
             always_served.append(metrics_path)
@@ -95,6 +103,7 @@ def install(
             exempt_paths=always_served,
             on_shed=installation.metrics.count_shed if installation.metrics else None,
         )
+        app.add_middleware(StartupFailureMiddleware)
         app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
     known = installation.lifespans.get(name)
     if known is None:

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 
 from aerospike_py import AerospikeError, AsyncClient
+from fastapi_aerospike.diagnosis import explain_connect_failure
 from fastapi_aerospike.settings import AerospikeSettings
 
 __all__ = [
@@ -32,14 +33,15 @@ __all__ = [
     "lifecycles",
 ]
 
-logger = logging.getLogger("fastapi_aerospike")
+logger = logging.getLogger("fastapi_aerospike.lifespan")
 
 DEFAULT_CLIENT_NAME = "aerospike"
 DRAIN_POLL_SECONDS = 0.02
 
 
 class AerospikeStartupError(RuntimeError):
-    """The cluster could not be reached at startup; the message names the hosts and settings."""
+    """The cluster could not be reached at startup; the one-line message names the hosts, the
+    cause (refused, timed out, DNS, cluster name, credentials) and the time spent."""
 
 
 class Phase(enum.StrEnum):
@@ -135,22 +137,26 @@ def client_from_state(connection: HTTPConnection, name: str) -> AsyncClient:
 
 
 async def _connect(settings: AerospikeSettings, name: str) -> AsyncClient:
-    """A connected client, or AerospikeStartupError within the connect timeout."""
-    where = (
-        f"Aerospike client {name!r} could not connect to {settings.describe_hosts()} "
-        f"within {settings.connect_timeout:g} s (connect_timeout)"
-    )
+    """A connected client, or AerospikeStartupError saying which hosts, why and how long."""
+    logger.info("Aerospike client %r settings: %s", name, settings.describe())
+    began = time.monotonic()
     client = AsyncClient(settings.to_client_config())
+    failure: AerospikeError | None = None
     try:
         await asyncio.wait_for(client.connect(), settings.connect_timeout)
     except TimeoutError:
-        await _close_quietly(client)
-        raise AerospikeStartupError(f"{where}: no answer; check the hosts setting") from None
+        pass
     except AerospikeError as error:
-        await _close_quietly(client)
-        raise AerospikeStartupError(f"{where}: {error}") from error
-    logger.info("Aerospike client %r connected to %s", name, settings.describe_hosts())
-    return client
+        failure = error
+    else:
+        logger.info("Aerospike client %r connected to %s", name, settings.describe_hosts())
+        return client
+    await _close_quietly(client)
+    cause = await explain_connect_failure(settings, failure)
+    raise AerospikeStartupError(
+        f"Aerospike client {name!r} could not connect to {settings.describe_hosts()} after "
+        f"{time.monotonic() - began:.2f} s: {cause}"
+    ) from failure
 
 
 async def _drain_and_close(client: AsyncClient, name: str, seconds: float) -> None:

@@ -19,20 +19,25 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
-from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from aerospike_py import AsyncClient, ClientStats
+from fastapi_aerospike.extras import missing_extra
 from fastapi_aerospike.lifespan import Lifecycle, lifecycles
+
+try:
+    from prometheus_client import (
+        CONTENT_TYPE_LATEST,
+        CollectorRegistry,
+        Counter,
+        Gauge,
+        Histogram,
+        generate_latest,
+    )
+    from prometheus_client.multiprocess import MultiProcessCollector
+except ModuleNotFoundError as missing:
+    raise missing_extra("Prometheus metrics (/metrics)", "metrics", missing) from None
 
 __all__ = ["AerospikeMetrics"]
 

@@ -2,18 +2,24 @@
 
 One model says what can be configured, with bounds and descriptions; one method turns it into
 the config dict ``aerospike_py.AsyncClient`` takes. A bad value fails at startup with a message
-naming the environment variable, never later on the first request.
+naming the environment variable, never later on the first request; a misspelt variable, which
+the environment alone would silently ignore, is reported with the name it resembles.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 import re
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_ENV_PREFIX", "AerospikeSettings", "AerospikeSettingsError"]
+
+logger = logging.getLogger("fastapi_aerospike.settings")
 
 DEFAULT_ENV_PREFIX = "AEROSPIKE_"
 DEFAULT_PORT = 3000
@@ -190,6 +196,14 @@ class AerospikeSettings(BaseSettings):
         "Health routes are always served.",
     )
 
+    unknown_variables: Literal["warn", "error", "ignore"] = Field(
+        default="warn",
+        description="What an environment variable with this prefix that is no setting (a "
+        "typo such as `AEROSPIKE_MAX_CONCURENT_OPERATIONS`) does: `warn` logs a warning "
+        "naming the closest setting, `error` fails startup with that message, `ignore` "
+        "says nothing.",
+    )
+
     @field_validator("hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
@@ -247,9 +261,17 @@ class AerospikeSettings(BaseSettings):
         """
         try:
             sources: dict[str, Any] = {"_env_prefix": env_prefix, "_env_file": env_file}
-            return cls(**sources, **values)
+            settings = cls(**sources, **values)
         except ValidationError as error:
             raise AerospikeSettingsError(_describe(error, env_prefix)) from None
+        problems = _unknown_variables(env_prefix)
+        if problems and settings.unknown_variables == "error":
+            raise AerospikeSettingsError("; ".join(problems))
+        if problems and settings.unknown_variables == "warn":
+            refuse = f"{env_prefix}UNKNOWN_VARIABLES=error refuses it"
+            for problem in problems:
+                logger.warning("%s; ignored (%s)", problem, refuse)
+        return settings
 
     def to_client_config(self) -> dict[str, Any]:
         """The config dict for ``aerospike_py.AsyncClient``; the password is revealed only here."""
@@ -273,6 +295,14 @@ class AerospikeSettings(BaseSettings):
             config["password"] = self.password.get_secret_value()
         return config
 
+    def describe(self) -> str:
+        """Every setting as ``name=value``, for the startup log; the password is masked."""
+        shown = {name: getattr(self, name) for name in type(self).model_fields}
+        shown["hosts"] = self.describe_hosts()
+        if self.password is not None:
+            shown["password"] = "********"
+        return " ".join(f"{name}={value}" for name, value in shown.items())
+
     def describe_hosts(self) -> str:
         """The seeds as ``host:port,host:port``, for messages."""
         return ",".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.hosts)
@@ -290,3 +320,24 @@ def _describe(error: ValidationError, env_prefix: str) -> str:
         shown = f"={detail['input']!r}" if field != "password" else ""
         lines.append(f"{env_prefix}{field.upper()}{shown}: {detail['msg']}")
     return "invalid Aerospike settings:\n  " + "\n  ".join(lines)
+
+
+def _unknown_variables(env_prefix: str) -> list[str]:
+    """A sentence for each ``env_prefix`` variable that is no setting, naming the closest one.
+
+    A variable ending in a setting's name (``AEROSPIKE_ANALYTICS_HOSTS`` under ``AEROSPIKE_``)
+    belongs to another client's prefix and is not reported.
+    """
+    prefix = env_prefix.upper()
+    fields = [name.upper() for name in AerospikeSettings.model_fields]
+    known = [f"{prefix}{field}" for field in fields]
+    problems = []
+    for variable in sorted(name.upper() for name in os.environ):
+        if not variable.startswith(prefix) or variable in known:
+            continue
+        if any(variable.endswith(f"_{field}") for field in fields):
+            continue
+        closest = difflib.get_close_matches(variable.removeprefix(prefix), fields, n=1)
+        hint = f"did you mean {prefix}{closest[0]}?" if closest else "no setting is alike"
+        problems.append(f"{variable} is not an Aerospike setting ({hint})")
+    return problems

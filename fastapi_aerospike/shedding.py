@@ -14,17 +14,21 @@ so the admitted ones keep their latency and callers are told to come back.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fastapi_aerospike.errors import error_body
 from fastapi_aerospike.lifespan import checked_retry_after, lifecycles, retry_after_setting
 
 __all__ = ["LoadSheddingMiddleware"]
 
 SAMPLE_INTERVAL_SECONDS = 0.005
 UNLIMITED = 1 << 20
-BODY = b'{"code":"server_overloaded","detail":"The server is overloaded; retry later."}'
+BODY = json.dumps(
+    error_body("server_overloaded", "The server is overloaded; retry later."), separators=(",", ":")
+).encode()
 
 
 class _AdaptiveLimit:

@@ -16,14 +16,19 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
-import pytest
-import pytest_asyncio
-from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
 from aerospike_py.devserver import DevServer
+from fastapi_aerospike.extras import missing_extra
 from fastapi_aerospike.settings import AerospikeSettings
+
+try:
+    import httpx
+    import pytest
+    import pytest_asyncio
+    from asgi_lifespan import LifespanManager
+except ModuleNotFoundError as missing:
+    raise missing_extra("The pytest plugin", "testing", missing) from None
 
 __all__ = ["aerospike_app", "aerospike_devserver", "aerospike_http_client", "aerospike_settings"]
 

@@ -11,6 +11,7 @@ Sizing: every worker process has its own client, Tokio runtime and connection po
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -36,10 +37,16 @@ os.environ.setdefault(
 
 
 def on_starting(server: Any) -> None:
-    """Start from an empty metrics directory: values of a previous run are not ours."""
+    """Start from an empty metrics directory: values of a previous run are not ours. The
+    integration logs to gunicorn's error log in its format (workers inherit it): its warnings,
+    and each client's settings and connection at startup; not the INFO line of every 503."""
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
+    integration = logging.getLogger("fastapi_aerospike")
+    integration.setLevel(logging.WARNING)
+    integration.handlers = list(server.log.error_log.handlers)
+    logging.getLogger("fastapi_aerospike.lifespan").setLevel(logging.INFO)
 
 
 def child_exit(server: Any, worker: Any) -> None:

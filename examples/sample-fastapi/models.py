@@ -17,6 +17,7 @@ __all__ = [
     "MAX_TTL",
     "PROFILES",
     "Problem",
+    "ProblemItem",
     "Profile",
     "ProfileChanges",
     "StoredProfile",
@@ -31,11 +32,18 @@ MAX_INT = 2**63 - 1
 """Aerospike integers are signed 64-bit."""
 
 
-class Problem(BaseModel):
-    """An error answer: a stable ``code`` to branch on and a sentence for people."""
+class ProblemItem(BaseModel):
+    """One error: a stable ``type`` to branch on and a sentence ``msg`` for people."""
 
-    code: str
-    detail: str
+    type: str
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error answer, shaped as FastAPI answers invalid input (422), so callers parse every
+    error of the service one way."""
+
+    detail: list[ProblemItem]
 
 
 # A profile's fields, shared by the whole profile and a partial update of it.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Query, Response, status
+from fastapi import FastAPI, Header, HTTPException, Query, Response, status
 from models import (
     FEATURES,
     MAX_BATCH,
@@ -30,6 +30,7 @@ from models import (
 import aerospike_py
 from aerospike_py import exp
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+from fastapi_aerospike.errors import error_body
 
 OVERLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": Problem, "description": "Overloaded or unavailable; see Retry-After"},
@@ -38,6 +39,9 @@ OVERLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 ETAG = r'^"?[0-9]{1,9}"?$'
 """A generation as the ETag of a read sends it, quoted or not."""
+IF_MATCH_REQUIRED = error_body(
+    "if_match_required", "Send If-Match with the ETag of your read, so no change is lost."
+)
 
 
 def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
@@ -72,14 +76,22 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
 
     @app.patch(
         "/profiles/{profile_id}",
-        responses={**NOT_FOUND, 409: {"model": Problem, "description": "Changed since read"}},
+        responses={
+            **NOT_FOUND,
+            409: {"model": Problem, "description": "Changed since read"},
+            428: {"model": Problem, "description": "No If-Match"},
+        },
     )
     async def update_profile(
         profile_id: str,
         changes: ProfileChanges,
         client: AerospikeClient,
-        if_match: Annotated[str, Header(pattern=ETAG, description="The ETag of the read")],
+        if_match: Annotated[
+            str | None, Header(pattern=ETAG, description="The ETag of the read")
+        ] = None,
     ) -> dict[str, Any]:
+        if if_match is None:  # HTTP's answer to a missing precondition (RFC 6585)
+            raise HTTPException(status.HTTP_428_PRECONDITION_REQUIRED, IF_MATCH_REQUIRED["detail"])
         generation = int(if_match.strip('"'))
         await client.put(
             key(profile_id),

@@ -147,13 +147,26 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
         changed = http.patch(f"/profiles/{person}", json={"age": 37}, headers={"If-Match": etag})
         assert changed.json() == {"id": person, "generation": 2}
         stale = http.patch(f"/profiles/{person}", json={"age": 38}, headers={"If-Match": etag})
-        assert (stale.status_code, stale.json()["code"]) == (409, "record_generation_mismatch")
+        assert (stale.status_code, stale.json()["detail"][0]["type"]) == (
+            409,
+            "record_generation_mismatch",
+        )
+        unconditional = http.patch(f"/profiles/{person}", json={"age": 38})
+        assert unconditional.status_code == 428
+        assert unconditional.json() == {
+            "detail": [
+                {
+                    "type": "if_match_required",
+                    "msg": "Send If-Match with the ETag of your read, so no change is lost.",
+                }
+            ]
+        }
         assert http.get(f"/profiles/{person}").json()["age"] == 37
 
         assert http.post(f"/profiles/{person}/visits").json() == {"visits": 1}
         assert http.post(f"/profiles/{person}/visits").json() == {"visits": 2}
         nobody = http.post(f"/profiles/{uuid.uuid4().hex}/visits")
-        assert (nobody.status_code, nobody.json()["code"]) == (404, "record_not_found")
+        assert (nobody.status_code, nobody.json()["detail"][0]["type"]) == (404, "record_not_found")
 
         expiring = uuid.uuid4().hex
         http.put(f"/profiles/{expiring}", json=PROFILE, params={"ttl": 100})
@@ -161,7 +174,10 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
 
         assert http.delete(f"/profiles/{person}").status_code == 204
         missing = http.get(f"/profiles/{person}")
-        assert (missing.status_code, missing.json()["code"]) == (404, "record_not_found")
+        assert (missing.status_code, missing.json()["detail"][0]["type"]) == (
+            404,
+            "record_not_found",
+        )
         invalid = http.put(f"/profiles/{person}", json={**PROFILE, "age": -1})
         assert invalid.status_code == 422
         assert http.get("/health/live").json() == {"status": "alive"}
@@ -316,8 +332,12 @@ def test_overload_is_answered_503_with_retry_after_never_500(
         if response.status_code == 503:
             assert response.headers["retry-after"] == "2"
             assert response.json() == {
-                "code": "aerospike_overloaded",
-                "detail": "Too many database operations; retry later.",
+                "detail": [
+                    {
+                        "type": "aerospike_overloaded",
+                        "msg": "Too many database operations; retry later.",
+                    }
+                ]
             }
     # An admitted request waited at most the queue timeout for a slot, then ran within its total
     # timeout; the slack is the HTTP work of the burst itself on two shared cores.

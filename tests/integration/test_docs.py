@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,34 @@ async def test_docs_example_runs(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def pages() -> list[Path]:
+    return [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", pages(), ids=[page.name for page in pages()])
+def test_snippets_import_only_what_they_use(page: Path) -> None:
+    """Pyflakes on every ```python block: a snippet to copy carries no unused import."""
+    ruff = Path(sys.executable).parent / "ruff"
+    for code in PYTHON_BLOCK.findall(page.read_text()):
+        checked = subprocess.run(
+            [str(ruff), "check", "--select", "F", "--stdin-filename", "snippet.py", "-"],
+            input=code,
+            capture_output=True,
+            text=True,
+        )
+        assert checked.returncode == 0, f"{page.name}:\n{code}\n{checked.stdout}"
+
+
+def test_every_make_command_in_the_docs_is_a_target() -> None:
+    makefile = (DOCS.parent / "Makefile").read_text()
+    targets = set(re.findall(r"^([\w-]+):", makefile, re.MULTILINE))
+    for page in pages():
+        text = page.read_text()
+        code = "\n".join(
+            re.findall(r"`[^`\n]+`", text)
+            + re.findall(r"^```bash\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+        )
+        for command in re.findall(r"\bmake ([\w-]+)", code):
+            assert command in targets, f"{page.name}: make {command}"

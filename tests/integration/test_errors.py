@@ -71,8 +71,9 @@ async def test_backpressure_is_503_with_retry_after_through_user_middleware() ->
     assert response.headers["retry-after"] == "1"
     assert response.headers["x-seen-by"] == "user-middleware"
     assert response.json() == {
-        "code": "aerospike_overloaded",
-        "detail": "Too many database operations; retry later.",
+        "detail": [
+            {"type": "aerospike_overloaded", "msg": "Too many database operations; retry later."}
+        ]
     }
 
 
@@ -118,7 +119,7 @@ async def test_the_table_answers_without_internals(
     response = await get(app_raising(exc))
 
     assert response.status_code == status
-    assert response.json()["code"] == code
+    assert response.json()["detail"][0]["type"] == code
     assert SECRET_DETAIL not in response.text
     assert response.headers.get("retry-after") == retry_after
     assert response.headers["x-seen-by"] == "user-middleware"
@@ -134,7 +135,7 @@ async def test_the_table_answers_without_internals(
 )
 async def test_record_errors_map_only_when_asked(exc: Exception, status: int, code: str) -> None:
     response = await get(app_raising(exc, record_errors=True))
-    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert (response.status_code, response.json()["detail"][0]["type"]) == (status, code)
 
 
 @pytest.mark.parametrize("through", ["handlers", "middleware"])
@@ -150,7 +151,10 @@ async def test_a_task_group_of_client_errors_is_answered_as_they_are(through: st
         response = await get(app_raising(group))
     else:
         response = await get(AerospikeErrorMiddleware(bare))
-    assert (response.status_code, response.json()["code"]) == (503, "aerospike_overloaded")
+    assert (response.status_code, response.json()["detail"][0]["type"]) == (
+        503,
+        "aerospike_overloaded",
+    )
     assert response.headers["retry-after"] == "1"
 
 
@@ -174,7 +178,7 @@ async def test_pure_asgi_middleware_answers_for_a_bare_asgi_app() -> None:
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "3"
-    assert response.json()["code"] == "aerospike_overloaded"
+    assert response.json()["detail"][0]["type"] == "aerospike_overloaded"
 
 
 async def test_middleware_cannot_answer_once_the_response_started() -> None:
@@ -215,6 +219,9 @@ async def test_a_write_left_in_doubt_is_told_apart_from_a_read_that_timed_out() 
                 write = await http.post("/count")
                 read_back = await http.get("/count")
                 server.clear_faults()
-    assert (write.status_code, write.json()["code"]) == (504, "aerospike_in_doubt")
+    assert (write.status_code, write.json()["detail"][0]["type"]) == (504, "aerospike_in_doubt")
     assert "retry-after" not in write.headers
-    assert (read_back.status_code, read_back.json()["code"]) == (504, "aerospike_timeout")
+    assert (read_back.status_code, read_back.json()["detail"][0]["type"]) == (
+        504,
+        "aerospike_timeout",
+    )

@@ -15,6 +15,7 @@ def test_exported_names_are_pinned() -> None:
         "AerospikeSettingsError",
         "AerospikeStartupError",
         "LoadSheddingMiddleware",
+        "MissingExtraError",
         "client_dependency",
         "get_client",
         "health_routes",

@@ -89,8 +89,9 @@ async def test_a_lagging_loop_answers_503_with_retry_after_and_recovers(
         assert shed.status_code == 503
         assert shed.headers["retry-after"] == "3"
         assert shed.json() == {
-            "code": "server_overloaded",
-            "detail": "The server is overloaded; retry later.",
+            "detail": [
+                {"type": "server_overloaded", "msg": "The server is overloaded; retry later."}
+            ]
         }
         assert (live.status_code, ready.status_code, metrics.status_code) == (200, 200, 200)
         assert 'http_requests_shed_total{reason="event_loop_lag"} 1.0' in metrics.text
