@@ -10,6 +10,7 @@ import pytest
 
 import aerospike_py
 from aerospike_py.devserver import DevServer
+from tests.polling import wait_until
 
 NS = "test"
 
@@ -36,9 +37,12 @@ def test_truncate_removes_the_set(client: aerospike_py.Client, set_name: str) ->
     for i in range(5):
         client.put((NS, set_name, i), {"v": i})
     client.put((NS, other, 0), {"v": 0})
+    time.sleep(0.05)  # truncate spares records last updated in its own millisecond
     client.truncate(NS, set_name)
-    time.sleep(0.05)
-    assert all(client.exists((NS, set_name, i)).meta is None for i in range(5))
+    # A real server truncates in the background.
+    assert wait_until(
+        lambda: all(client.exists((NS, set_name, i)).meta is None for i in range(5)), 10
+    )
     assert client.get((NS, other, 0)).bins == {"v": 0}
 
 
@@ -72,8 +76,7 @@ def test_a_created_index_answers_queries_at_once(
         client.index_remove(NS, name)
     for answer in client.info_all("sindex-list"):
         assert f"indexname={name}:" not in answer.response
-    with pytest.raises(aerospike_py.IndexNotFound, match=name):
-        client.index_remove(NS, name)
+    client.index_remove(NS, name)  # removing a missing index is fine, as on a real server
 
 
 async def test_async_index_create_and_remove(
@@ -105,7 +108,10 @@ def test_bad_index_definitions_raise_errors_naming_them(
 
 @pytest.mark.devserver_only
 def test_an_index_a_node_never_confirms_times_out_naming_it() -> None:
-    with DevServer(nodes=2) as server, aerospike_py.Client({"hosts": server.hosts}) as client:
+    with (
+        DevServer(nodes=2) as server,
+        aerospike_py.Client({"hosts": server.hosts}).connect() as client,
+    ):
         server.stall(commands=["info"], node=1)
         try:
             # The create goes to a random node: node 1 never answers it, or node 0 creates the
@@ -119,7 +125,7 @@ def test_an_index_a_node_never_confirms_times_out_naming_it() -> None:
 def test_index_create_waits_while_a_node_is_still_building(devserver: DevServer) -> None:
     """A node answering ``load_pct`` below 100 keeps the create waiting, up to its timeout."""
     name = "idx_building"
-    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+    with aerospike_py.Client({"hosts": devserver.hosts}).connect() as client:
         devserver.hold_index_builds()
         started = time.monotonic()
         with pytest.raises(aerospike_py.AerospikeTimeoutError, match=name):

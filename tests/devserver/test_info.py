@@ -10,6 +10,7 @@ import pytest
 from aerospike import exception as ex
 
 from tests.conftest import unique_name
+from tests.polling import wait_until
 
 NAMESPACE = "test"
 DOOMED, KEPT, LUT = unique_name("trunc_doomed"), unique_name("trunc_kept"), unique_name("trunc_lut")
@@ -41,8 +42,10 @@ def exists(client: Any, key: tuple[str, str, int]) -> bool:
 def test_truncate_a_set_then_the_namespace_set_by_set(client: Any) -> None:
     doomed = put_keys(client, DOOMED, 3)
     kept = put_keys(client, KEPT, 2)
+    time.sleep(0.05)  # truncate spares records last updated in its own millisecond
     client.truncate(NAMESPACE, DOOMED, 0)
-    assert not any(exists(client, k) for k in doomed)
+    # A real server truncates in the background.
+    assert wait_until(lambda: not any(exists(client, k) for k in doomed), 10)
     assert all(exists(client, k) for k in kept)
 
 
@@ -53,7 +56,7 @@ def test_truncate_before_a_time_keeps_newer_records(client: Any) -> None:
     time.sleep(0.01)
     client.put((NAMESPACE, LUT, "new"), {"n": 1})
     client.truncate(NAMESPACE, LUT, cutoff)
-    assert not any(exists(client, k) for k in old)
+    assert wait_until(lambda: not any(exists(client, k) for k in old), 10)
     assert client.get((NAMESPACE, LUT, "new"))[2] == {"n": 1}
 
 
@@ -66,7 +69,7 @@ def test_sets_and_namespace_statistics_count_records(client: Any) -> None:
     assert int(stats["objects"]) >= 3
 
 
-def test_secondary_index_create_is_idempotent_and_remove_needs_the_index(client: Any) -> None:
+def test_secondary_index_create_and_remove_are_idempotent(client: Any) -> None:
     put_keys(client, SINDEXED, 3)
     # The client waits until the index reports load_pct=100.
     client.index_single_value_create(NAMESPACE, SINDEXED, "n", aerospike.INDEX_NUMERIC, INDEX)
@@ -79,8 +82,9 @@ def test_secondary_index_create_is_idempotent_and_remove_needs_the_index(client:
     with pytest.raises(ex.AerospikeError):
         info(client, same.replace("bin=n;type=numeric", "bin=s;type=string"))
     client.index_remove(NAMESPACE, INDEX)
-    with pytest.raises(ex.AerospikeError):
-        client.index_remove(NAMESPACE, INDEX)
+    client.index_remove(NAMESPACE, INDEX)
+    with pytest.raises(ex.IndexNotFound):
+        info(client, f"sindex-stat:namespace={NAMESPACE};indexname={INDEX}")
 
 
 def test_unknown_jobs_count_as_finished(client: Any) -> None:

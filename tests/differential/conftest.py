@@ -7,7 +7,6 @@ They need both servers: the real one from ``AEROSPIKE_HOSTS`` (``make test-real`
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import aerospike
 import pytest
 
 from aerospike_py.devserver import DevServer
-from tests.conftest import RUN_TAG
+from tests.conftest import unique_name
 
 NAMESPACE = "test"
 
@@ -50,15 +49,55 @@ def outcome(scenario: Scenario, client: Any, set_name: str) -> Any:
         return ("error", type(error).__name__, error.code)
 
 
-@pytest.fixture
-def compare(real_client: Any, dev_client: Any) -> Callable[[Scenario], Any]:
-    """Runs a scenario on both servers under one fresh set name; asserts equal outcomes."""
+def empty(client: Any, set_name: str) -> None:
+    """Removes every record of the set, so that the next case finds it as new."""
+    for key, _, _ in client.scan(NAMESPACE, set_name).results():
+        client.remove(key)
 
-    def run(scenario: Scenario) -> Any:
-        set_name = f"d{uuid.uuid4().hex[:10]}_{RUN_TAG}"
-        real = outcome(scenario, real_client, set_name)
-        dev = outcome(scenario, dev_client, set_name)
+
+@pytest.fixture
+def compare(
+    real_client: Any, dev_client: Any, request: pytest.FixtureRequest
+) -> Callable[..., Any]:
+    """Runs a scenario on both servers under one set name; asserts equal outcomes.
+
+    A namespace holds at most 4095 sets and a server keeps every set name it has seen, so the
+    cases of a test function share one set, emptied on both servers after each case;
+    ``set_name`` names another set to share (made unique to the run).
+    """
+    own_set = unique_name(f"d_{request.function.__name__}")
+
+    def run(scenario: Scenario, set_name: str | None = None) -> Any:
+        name = unique_name(set_name) if set_name else own_set
+        try:
+            real = outcome(scenario, real_client, name)
+            dev = outcome(scenario, dev_client, name)
+        finally:
+            empty(real_client, name)
+            empty(dev_client, name)
         assert dev == real, f"dev server answered {dev!r}, the real server {real!r}"
         return real
+
+    return run
+
+
+Key = tuple[str, str, str]
+KeyedScenario = Callable[[Any, Key], Any]
+"""Runs against one server: ``(official client, key of its own) -> a comparable reply``."""
+
+
+@pytest.fixture
+def compare_keyed(
+    compare: Callable[..., Any], request: pytest.FixtureRequest
+) -> Callable[[KeyedScenario], Any]:
+    """Like ``compare``, in one set per test function and under a key per case: the cases stay
+    independent while a run adds a set per test function, not one per case."""
+    set_name = request.function.__name__
+    user_key = request.node.name
+
+    def run(scenario: KeyedScenario) -> Any:
+        return compare(
+            lambda client, set_name: scenario(client, (NAMESPACE, set_name, user_key)), set_name
+        )
 
     return run

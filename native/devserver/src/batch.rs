@@ -4,6 +4,9 @@
 //!
 //! The whole field is parsed before any row runs: a malformed batch changes nothing and is answered
 //! with a `LAST` marker carrying `PARAMETER_ERROR`, as the server's `as_batch_send_error` does.
+//! Every row runs and is answered, whatever the parent's respond-all-keys flag says: a failing row
+//! does not stop the rows after it on a real 8.1 server. Without the flag, the closing `LAST`
+//! marker carries the first row error.
 
 use crate::command;
 use crate::message::{field, Cursor, Field, Header, Message, Op};
@@ -11,7 +14,7 @@ use crate::reply_stream::ReplyStream;
 use crate::result_code::{ResultCode, FILTERED_OUT, KEY_NOT_FOUND, OK, PARAMETER_ERROR};
 use crate::store::Store;
 
-/// Parent flag: report every row's error and carry on (both clients set it by default).
+/// Parent flag: report row errors in rows only (both clients set it by default).
 const RESPOND_ALL_KEYS: u8 = 0x04;
 
 /// Row flags.
@@ -64,6 +67,7 @@ pub fn execute(store: &Store, msg: &Message<'_>, out: &mut Vec<u8>) {
         Err(rc) => return stream.finish(rc, 0),
     };
     let parent_filter = msg.field(field::FILTER_EXP);
+    let mut first_error = OK;
     for row in &batch.rows {
         let request = &batch.requests[row.request];
         let row_msg = row_message(
@@ -73,16 +77,14 @@ pub fn execute(store: &Store, msg: &Message<'_>, out: &mut Vec<u8>) {
             msg.header.transaction_ttl,
         );
         let reply = command::execute(store, &row_msg);
-        let stops = !batch.respond_all_keys
-            && !matches!(reply.result_code, OK | KEY_NOT_FOUND | FILTERED_OUT);
-        if stops {
-            stream.finish(reply.result_code, row.index);
-            return;
+        let reported = !matches!(reply.result_code, KEY_NOT_FOUND | FILTERED_OUT);
+        if !batch.respond_all_keys && reported && first_error == OK {
+            first_error = reply.result_code;
         }
         reply.write(row.index, stream.buffer());
         stream.end_entry();
     }
-    stream.finish(OK, 0);
+    stream.finish(first_error, 0);
 }
 
 /// The single-record request a row describes: its own fields plus the row's digest, and the

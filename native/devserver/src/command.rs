@@ -243,12 +243,20 @@ fn check_bin_name(request_op: &Op<'_>) -> Result<(), ResultCode> {
     }
 }
 
+/// Durable deletes need tombstones, which only Enterprise servers write.
+fn is_durable(msg: &Message<'_>) -> bool {
+    msg.header.info2 & info2::DURABLE_DELETE != 0
+}
+
 fn delete(
     store: &Store,
     msg: &Message<'_>,
     target: &Target<'_>,
     filter: Option<&Filter>,
 ) -> Result<Reply, ResultCode> {
+    if is_durable(msg) {
+        return Err(ENTERPRISE_ONLY);
+    }
     let now_ns = store.clock.now_ns();
     let mut partition = target.namespace.partition(target.pid);
     let record = target
@@ -421,6 +429,9 @@ fn write(
     if working.bins.is_empty() {
         if !existed {
             return Err(KEY_NOT_FOUND);
+        }
+        if is_durable(msg) {
+            return Err(ENTERPRISE_ONLY);
         }
         namespace.remove(&mut partition, &target.digest);
         return Ok(Reply {

@@ -12,10 +12,13 @@ use base64::Engine as _;
 
 use crate::cluster::{ClusterState, NodeIdentity};
 use crate::faults;
-use crate::store::{IndexCollection, IndexDefinition, IndexValueType, Namespace, N_PARTITIONS};
+use crate::store::{
+    IndexCollection, IndexDefinition, IndexNameTaken, IndexValueType, Namespace,
+    CITRUSLEAF_EPOCH_SECS, N_PARTITIONS,
+};
 
-/// The server version reported by `build` (8.1 enables every modern client path).
-pub const BUILD: &str = "8.1.0.0";
+/// The server version reported by `build`: the real server the dev server is compared with.
+pub const BUILD: &str = "8.1.2.0";
 const EDITION: &str = "Aerospike Community Edition";
 const FEATURES: &str = "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;\
     cluster-stable;float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;\
@@ -80,14 +83,17 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
             cluster.partition_generation().to_string()
         }
         "peers-generation" => cluster.peers_generation().to_string(),
-        "peers-clear-std" | "peers-clear-alt" | "peers-tls-std" | "peers-tls-alt" => {
-            peers(node, cluster)
+        "peers-clear-std" | "peers-clear-alt" => peers(node, cluster),
+        // TLS is an Enterprise feature.
+        "peers-tls-std" | "peers-tls-alt" | "service-tls-std" | "service-tls-alt" => {
+            error(25, "enterprise only")
         }
         "service-clear-std" | "service-clear-alt" => node.address.to_string(),
-        "service-tls-std" | "service-tls-alt" | "services" | "services-alumni"
-        | "services-alternate" => String::new(),
-        "replicas" | "replicas-all" => replicas(node, cluster, true),
-        "replicas-master" => replicas(node, cluster, false),
+        "services" | "services-alumni" | "services-alternate" => String::new(),
+        "replicas" => replicas(node, cluster, Replicas::WithRegime),
+        "replicas-all" => replicas(node, cluster, Replicas::WithCount),
+        "replicas-master" => replicas(node, cluster, Replicas::Bitmap),
+        "cluster-stable" => cluster_stable(cluster, &params(command)),
         "rack-ids" => join(
             store
                 .namespaces()
@@ -102,12 +108,15 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
         },
         "sets" => sets(cluster, path.first().copied(), path.get(1).copied()),
         "statistics" => statistics(cluster),
-        "truncate" => truncate(cluster, &params(command), false),
-        "truncate-namespace" => truncate(cluster, &params(command), true),
+        "truncate" => truncate(cluster, &params(command), Truncate::Set),
+        "truncate-namespace" => truncate(cluster, &params(command), Truncate::Namespace),
+        // Truncates finish before their reply, so there is never one left to undo.
+        "truncate-undo" => truncate(cluster, &params(command), Truncate::Undo),
         "sindex-create" => sindex_create(cluster, &params(command)),
         "sindex-delete" => sindex_delete(cluster, &params(command)),
         "sindex-exists" => sindex_exists(cluster, &params(command)),
         "sindex-list" => sindex_list(cluster, params(command).get("namespace").copied()),
+        "sindex" if path.len() < 2 => sindex_list(cluster, path.first().copied()),
         "sindex-stat" => {
             let p = params(command);
             sindex_stat(
@@ -167,19 +176,47 @@ fn peers(node: &NodeIdentity, cluster: &ClusterState) -> String {
     )
 }
 
-/// `<ns>:<regime>,<replica count>,<base64 bitmap of owned partitions>` per namespace.
-fn replicas(node: &NodeIdentity, cluster: &ClusterState, with_count: bool) -> String {
+/// The key of the cluster's current membership (12 hex digits, as the server prints it), when it
+/// has the `size=` asked for.
+fn cluster_stable(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
+    let nodes = cluster.nodes();
+    if params
+        .get("size")
+        .is_some_and(|size| size.parse() != Ok(nodes.len()))
+    {
+        return error(7, "cluster not specified size");
+    }
+    // FNV-1a over the node ids and the membership generation.
+    let mut key = 0xcbf2_9ce4_8422_2325u64;
+    let generation = cluster.peers_generation().to_be_bytes();
+    for byte in nodes.iter().flat_map(|n| n.id.bytes()).chain(generation) {
+        key = (key ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{:012X}", key & 0xFFFF_FFFF_FFFF)
+}
+
+/// The three forms of the partition map a node answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replicas {
+    /// `replicas`: `<ns>:<regime>,<replica count>,<bitmap>`.
+    WithRegime,
+    /// `replicas-all`: `<ns>:<replica count>,<bitmap>`.
+    WithCount,
+    /// `replicas-master`: `<ns>:<bitmap>`.
+    Bitmap,
+}
+
+/// The base64 bitmap of the partitions this node owns, per namespace.
+fn replicas(node: &NodeIdentity, cluster: &ClusterState, form: Replicas) -> String {
     let mut bitmap = [0u8; N_PARTITIONS / 8];
     for pid in cluster.partitions_of(&node.id) {
         bitmap[pid >> 3] |= 0x80 >> (pid & 7);
     }
     let encoded = BASE64.encode(bitmap);
-    join(cluster.store.namespaces().iter().map(|ns| {
-        if with_count {
-            format!("{}:0,1,{encoded}", ns.name())
-        } else {
-            format!("{}:{encoded}", ns.name())
-        }
+    join(cluster.store.namespaces().iter().map(|ns| match form {
+        Replicas::WithRegime => format!("{}:0,1,{encoded}", ns.name()),
+        Replicas::WithCount => format!("{}:1,{encoded}", ns.name()),
+        Replicas::Bitmap => format!("{}:{encoded}", ns.name()),
     }))
 }
 
@@ -198,7 +235,11 @@ fn namespace_stats(ns: &Namespace, cluster: &ClusterState) -> String {
     )
 }
 
+/// `sets`, `sets/<ns>` and `sets/<ns>/<set>`; the last names neither namespace nor set.
 fn sets(cluster: &ClusterState, only_ns: Option<&str>, only_set: Option<&str>) -> String {
+    if only_ns.is_some_and(|n| cluster.store.namespace(n.as_bytes()).is_none()) {
+        return "ns_type=unknown".to_owned();
+    }
     let now = cluster.store.clock.now_void_secs();
     let mut out = String::new();
     for ns in cluster.store.namespaces() {
@@ -206,17 +247,29 @@ fn sets(cluster: &ClusterState, only_ns: Option<&str>, only_set: Option<&str>) -
             continue;
         }
         for (set, (objects, bytes)) in ns.set_stats(now) {
-            let set = String::from_utf8_lossy(&set);
-            if set.is_empty() || only_set.is_some_and(|s| s != set) {
+            if set.is_empty() || only_set.is_some_and(|s| s.as_bytes() != set) {
                 continue;
+            }
+            let sindexes = ns
+                .indexes()
+                .iter()
+                .filter(|index| index.set.as_ref() == Some(&set))
+                .count();
+            if only_set.is_none() {
+                let _ = write!(
+                    out,
+                    "ns={}:set={}:",
+                    ns.name(),
+                    String::from_utf8_lossy(&set)
+                );
             }
             let _ = write!(
                 out,
-                "ns={}:set={set}:objects={objects}:tombstones=0:data_used_bytes={bytes}:\
-                 truncate_lut=0:sindexes=0:index_populating=false:truncating=false:\
-                 default-read-touch-ttl-pct=0:disable-eviction=false:enable-index=false:\
-                 stop-writes-count=0:stop-writes-size=0;",
-                ns.name()
+                "objects={objects}:tombstones=0:data_used_bytes={bytes}:truncate_lut=0:\
+                 sindexes={sindexes}:index_populating=false:truncating=false:\
+                 default-read-touch-ttl-pct=0:default-ttl={}:disable-eviction=false:\
+                 enable-index=false:stop-writes-count=0:stop-writes-size=0;",
+                ns.config.default_ttl
             );
         }
     }
@@ -237,33 +290,60 @@ fn statistics(cluster: &ClusterState) -> String {
     )
 }
 
+/// The three truncate commands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Truncate {
+    Set,
+    Namespace,
+    Undo,
+}
+
 /// `truncate:namespace=N;set=S[;lut=ns]` / `truncate-namespace:namespace=N[;lut=ns]`: deletes
-/// the records last updated before `lut` (before now when absent).
-fn truncate(
-    cluster: &ClusterState,
-    params: &BTreeMap<&str, &str>,
-    whole_namespace: bool,
-) -> String {
-    let Some(ns) = params
-        .get("namespace")
-        .and_then(|n| cluster.store.namespace(n.as_bytes()))
-    else {
-        return error(4, "namespace not found");
+/// the records last updated before `lut` (before now when absent). An unknown namespace is
+/// `ok`, as on a real node, which hands the command to the cluster's metadata.
+fn truncate(cluster: &ClusterState, params: &BTreeMap<&str, &str>, command: Truncate) -> String {
+    let Some(ns_name) = params.get("namespace") else {
+        return error(20, "missing 'namespace'");
     };
-    let set = match (whole_namespace, params.get("set")) {
-        (false, Some(set)) if !set.is_empty() => Some(set.as_bytes()),
-        (false, _) => return error(4, "set is required"),
-        (true, _) => None,
+    let set = match (command, params.get("set")) {
+        (Truncate::Namespace, Some(_)) => return error(4, "unexpected set name"),
+        (Truncate::Namespace, None) => None,
+        (_, Some(set)) if !set.is_empty() => Some(set.as_bytes()),
+        (_, Some(_)) => return error(4, "missing 'set' value"),
+        (_, None) => return error(4, "missing 'set'"),
     };
     let now = cluster.store.clock.now_ns();
-    let before = match params.get("lut").map(|lut| lut.parse::<u64>()) {
+    let before = match params.get("lut") {
         None => now,
-        Some(Ok(lut)) if lut <= now => lut,
-        Some(Ok(_)) => return error(4, "lut is in the future"),
-        Some(Err(_)) => return error(4, "lut is not a number"),
+        Some(lut) => match truncate_cutoff(lut, now) {
+            Ok(before) => before,
+            Err(message) => return error(4, message),
+        },
     };
-    ns.truncate(set, before);
+    if let (Some(ns), Truncate::Set | Truncate::Namespace) =
+        (cluster.store.namespace(ns_name.as_bytes()), command)
+    {
+        ns.truncate(set, before);
+    }
     "ok".to_owned()
+}
+
+/// A `lut` in nanoseconds since the Unix epoch, read as the server reads it: digits up to the
+/// first other character (saturating), in whole milliseconds after the Citrusleaf epoch.
+fn truncate_cutoff(lut: &str, now_ns: u64) -> Result<u64, &'static str> {
+    let lut = lut
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0u64, |n, d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        });
+    if lut / 1_000_000 <= CITRUSLEAF_EPOCH_SECS * 1000 {
+        Err("would truncate to 0")
+    } else if lut > now_ns {
+        Err("would truncate in the future")
+    } else {
+        Ok(lut)
+    }
 }
 
 fn parse_value_type(text: &str) -> Option<IndexValueType> {
@@ -304,19 +384,22 @@ fn collection_name(collection: IndexCollection) -> &'static str {
     }
 }
 
-/// The namespace named by `namespace=` (8.1 form) or `ns=` (older form).
+/// The namespace named by `namespace=` (8.1 form) or `ns=` (older form); `None` when this node
+/// does not have it, which index creation and removal accept.
 fn index_namespace<'c>(
     cluster: &'c ClusterState,
     params: &BTreeMap<&str, &str>,
-) -> Result<&'c Namespace, String> {
+) -> Result<Option<&'c Namespace>, String> {
     let name = params
         .get("namespace")
         .or_else(|| params.get("ns"))
-        .ok_or_else(|| error(4, "missing namespace"))?;
-    cluster
-        .store
-        .namespace(name.as_bytes())
-        .ok_or_else(|| error(4, "namespace not found"))
+        .ok_or_else(|| error(20, "missing 'namespace'"))?;
+    Ok(cluster.store.namespace(name.as_bytes()))
+}
+
+/// What the server answers commands about a namespace it does not have.
+fn namespace_not_found() -> String {
+    error(20, "namespace not found on node")
 }
 
 fn sindex_create(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
@@ -325,7 +408,7 @@ fn sindex_create(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> Strin
         Err(e) => return e,
     };
     let Some(name) = params.get("indexname").filter(|n| !n.is_empty()) else {
-        return error(4, "missing indexname");
+        return error(4, "missing 'indexname'");
     };
     // 8.1: `bin=B;type=T`; older servers: `indexdata=B,T`.
     let (bin, value_type) = match (
@@ -336,20 +419,29 @@ fn sindex_create(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> Strin
         (bin, Some(t), _) => (bin.copied(), *t),
         (_, None, Some(data)) => match data.split_once(',') {
             Some((bin, t)) => (Some(bin), t),
-            None => return error(4, "bad indexdata"),
+            None => return error(4, "bad 'indexdata'"),
         },
-        _ => return error(4, "missing type"),
-    };
-    let Some(value_type) = parse_value_type(value_type) else {
-        return error(4, "bad type");
-    };
-    let Some(collection) = parse_collection(params.get("indextype").copied()) else {
-        return error(4, "bad indextype");
+        _ => return error(4, "both 'indexdata' and 'type' are missing"),
     };
     let expression = params.get("exp").map(|e| (*e).to_owned());
     if bin.is_none() && expression.is_none() {
-        return error(4, "missing bin");
+        return error(4, "both 'bin' and 'exp' are missing");
     }
+    let Some(value_type) = parse_value_type(value_type) else {
+        return error(
+            4,
+            "bad 'type' - must be one of 'numeric', 'string', 'blob', 'geo2dsphere'",
+        );
+    };
+    let Some(collection) = parse_collection(params.get("indextype").copied()) else {
+        return error(
+            4,
+            "bad 'indextype' - must be one of 'default', 'list', 'mapkeys', 'mapvalues'",
+        );
+    };
+    let Some(ns) = ns else {
+        return "ok".to_owned();
+    };
     let definition = IndexDefinition {
         name: (*name).to_owned(),
         set: params
@@ -362,50 +454,53 @@ fn sindex_create(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> Strin
         context: params.get("context").map(|c| (*c).to_owned()),
         expression,
     };
-    let mut indexes = ns.indexes();
-    match indexes.get(*name) {
-        Some(existing) if *existing == definition => "ok".to_owned(),
-        Some(_) => error(
-            200,
-            &format!("'{name}' already exists with different definition"),
-        ),
-        None => {
-            indexes.insert(definition.name.clone(), definition);
-            "ok".to_owned()
-        }
+    match ns.indexes().create(definition) {
+        Ok(()) => "ok".to_owned(),
+        Err(IndexNameTaken) => error(200, "'indexname' already exists with different definition"),
     }
 }
 
+/// Removing an index that does not exist is `ok`. Without a name the server answers its error
+/// and then `ok` in one value, which clients read as the error.
 fn sindex_delete(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
     let ns = match index_namespace(cluster, params) {
         Ok(ns) => ns,
         Err(e) => return e,
     };
-    let name = params.get("indexname").copied().unwrap_or_default();
-    match ns.indexes().remove(name) {
-        Some(_) => "ok".to_owned(),
-        None => error(201, "index not found"),
+    let Some(name) = params.get("indexname") else {
+        return error(4, "missing 'indexname'ok");
+    };
+    if let Some(ns) = ns {
+        ns.indexes().remove(name);
     }
+    "ok".to_owned()
 }
 
 fn sindex_exists(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
     let ns = match index_namespace(cluster, params) {
-        Ok(ns) => ns,
+        Ok(Some(ns)) => ns,
+        Ok(None) => return namespace_not_found(),
         Err(e) => return e,
     };
-    let name = params.get("indexname").copied().unwrap_or_default();
-    ns.indexes().contains_key(name).to_string()
+    match params.get("indexname") {
+        Some(name) => ns.indexes().get(name).is_some().to_string(),
+        None => error(4, "missing 'indexname'false"),
+    }
 }
 
 fn sindex_list(cluster: &ClusterState, only_ns: Option<&str>) -> String {
+    if only_ns.is_some_and(|n| cluster.store.namespace(n.as_bytes()).is_none()) {
+        // The server reports the missing namespace once per listing format it knows.
+        return [namespace_not_found(), namespace_not_found()].join(";");
+    }
     let mut entries = Vec::new();
     for ns in cluster.store.namespaces() {
         if only_ns.is_some_and(|n| n != ns.name()) {
             continue;
         }
-        for index in ns.indexes().values() {
+        for index in ns.indexes().iter() {
             let text = |bytes: &Option<Vec<u8>>| {
-                bytes.as_ref().map_or("NULL".to_owned(), |b| {
+                bytes.as_ref().map_or("null".to_owned(), |b| {
                     String::from_utf8_lossy(b).into_owned()
                 })
             };
@@ -417,8 +512,8 @@ fn sindex_list(cluster: &ClusterState, only_ns: Option<&str>) -> String {
                 text(&index.bin),
                 value_type_name(index.value_type),
                 collection_name(index.collection),
-                index.context.as_deref().unwrap_or("NULL"),
-                index.expression.as_deref().unwrap_or("NULL"),
+                index.context.as_deref().unwrap_or("null"),
+                index.expression.as_deref().unwrap_or("null"),
             ));
         }
     }
@@ -435,10 +530,13 @@ fn sindex_stat(
     index_name: Option<&str>,
 ) -> String {
     let Some(ns) = ns.and_then(|n| cluster.store.namespace(n.as_bytes())) else {
-        return error(4, "namespace not found");
+        return namespace_not_found();
     };
-    let Some(index) = index_name.and_then(|n| ns.indexes().get(n).cloned()) else {
-        return error(201, "index not found");
+    let Some(index_name) = index_name else {
+        return format!("{}{}", error(4, "missing 'indexname'"), no_index());
+    };
+    let Some(index) = ns.indexes().get(index_name).cloned() else {
+        return no_index();
     };
     let now = cluster.store.clock.now_void_secs();
     let mut entries = 0usize;
@@ -472,12 +570,19 @@ fn sindex_stat(
     )
 }
 
+fn no_index() -> String {
+    error(201, "no index")
+}
+
 /// `query-show:id=<n>` (or `trid=`): background jobs finish before their reply is sent.
 fn query_show(cluster: &ClusterState, params: &BTreeMap<&str, &str>) -> String {
-    let id = params
-        .get("id")
-        .or_else(|| params.get("trid"))
-        .and_then(|id| id.parse::<u64>().ok());
+    let id = match params.get("id").or_else(|| params.get("trid")) {
+        Some(id) => match id.parse::<u64>() {
+            Ok(id) => Some(id),
+            Err(_) => return error(4, "bad id"),
+        },
+        None => None,
+    };
     match id.and_then(|id| cluster.store.job(id).map(|job| (id, job))) {
         Some((id, job)) => {
             let set = job.set.map(|s| format!(":set={s}")).unwrap_or_default();

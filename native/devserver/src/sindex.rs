@@ -56,7 +56,7 @@ impl IndexFilter {
                 .get(std::str::from_utf8(name).map_err(|_| PARAMETER_ERROR)?)
                 .filter(|index| index.value_type == value_type),
             None if bin.is_empty() && expression.is_none() => return Err(PARAMETER_ERROR),
-            None => indexes.values().find(|index| {
+            None => indexes.iter().find(|index| {
                 index.value_type == value_type
                     && index.collection == collection
                     && index.set == set
@@ -134,10 +134,10 @@ fn parse_range(data: &[u8]) -> Result<(&[u8], IndexValueType, Option<Bound>), Re
             .map_err(|_| PARAMETER_ERROR)
     };
     let (value_type, bound) = match particle_type {
-        particle::INTEGER => (
-            IndexValueType::Numeric,
-            Some(Bound::Int(int(begin)?, int(end)?)),
-        ),
+        particle::INTEGER => match (int(begin)?, int(end)?) {
+            (begin, end) if begin > end => return Err(PARAMETER_ERROR),
+            (begin, end) => (IndexValueType::Numeric, Some(Bound::Int(begin, end))),
+        },
         // Only equality is defined on strings and blobs.
         particle::STRING if begin == end => {
             (IndexValueType::String, Some(Bound::Str(begin.to_vec())))
@@ -198,10 +198,9 @@ mod tests {
     #[test]
     fn integer_ranges_are_inclusive() {
         let ns = Namespace::new(NamespaceConfig::new("test"));
-        ns.indexes().insert(
-            "by_n".into(),
-            definition("by_n", "n", IndexValueType::Numeric),
-        );
+        ns.indexes()
+            .create(definition("by_n", "n", IndexValueType::Numeric))
+            .unwrap();
         let data = range(
             "n",
             particle::INTEGER,
@@ -226,10 +225,9 @@ mod tests {
     #[test]
     fn queries_without_a_serving_index_are_refused() {
         let ns = Namespace::new(NamespaceConfig::new("test"));
-        ns.indexes().insert(
-            "by_s".into(),
-            definition("by_s", "s", IndexValueType::String),
-        );
+        ns.indexes()
+            .create(definition("by_s", "s", IndexValueType::String))
+            .unwrap();
         let int = range("s", particle::INTEGER, &[0; 8], &[0; 8]);
         let of = |fields| IndexFilter::of(&query(fields), &ns).err();
         assert_eq!(of(vec![f(field::INDEX_RANGE, &int)]), Some(INDEX_NOT_FOUND));
@@ -270,5 +268,12 @@ mod tests {
         assert_eq!(parse_range(&short_int).err(), Some(PARAMETER_ERROR));
         let float = range("n", particle::FLOAT, &[0; 8], &[0; 8]);
         assert_eq!(parse_range(&float).err(), Some(PARAMETER_ERROR));
+        let reversed = range(
+            "n",
+            particle::INTEGER,
+            &9i64.to_be_bytes(),
+            &3i64.to_be_bytes(),
+        );
+        assert_eq!(parse_range(&reversed).err(), Some(PARAMETER_ERROR));
     }
 }

@@ -220,11 +220,63 @@ pub struct IndexDefinition {
     pub expression: Option<String>,
 }
 
+impl IndexDefinition {
+    /// Whether both index the same values (the name aside).
+    fn same_as(&self, other: &IndexDefinition) -> bool {
+        IndexDefinition {
+            name: other.name.clone(),
+            ..self.clone()
+        } == *other
+    }
+}
+
+/// An index name already taken by another definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexNameTaken;
+
+/// The secondary indexes of a namespace, in creation order (as `sindex-list` lists them).
+#[derive(Debug, Default)]
+pub struct Indexes(Vec<IndexDefinition>);
+
+impl Indexes {
+    pub fn get(&self, name: &str) -> Option<&IndexDefinition> {
+        self.0.iter().find(|index| index.name == name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &IndexDefinition> {
+        self.0.iter()
+    }
+
+    /// Registers an index. The server keys indexes by definition: defining an existing one
+    /// under a new name renames it in place.
+    pub fn create(&mut self, definition: IndexDefinition) -> Result<(), IndexNameTaken> {
+        if let Some(named) = self.get(&definition.name) {
+            return if named.same_as(&definition) {
+                Ok(())
+            } else {
+                Err(IndexNameTaken)
+            };
+        }
+        match self.0.iter_mut().find(|index| index.same_as(&definition)) {
+            Some(same) => same.name = definition.name,
+            None => self.0.push(definition),
+        }
+        Ok(())
+    }
+
+    /// Removes the index called `name`; whether there was one.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|index| index.name != name);
+        self.0.len() != before
+    }
+}
+
 pub struct Namespace {
     pub config: NamespaceConfig,
     partitions: Box<[Mutex<Partition>]>,
     memory_used: AtomicUsize,
-    indexes: Mutex<BTreeMap<String, IndexDefinition>>,
+    indexes: Mutex<Indexes>,
 }
 
 impl Namespace {
@@ -235,7 +287,7 @@ impl Namespace {
                 .map(|_| Mutex::new(Partition::new()))
                 .collect(),
             memory_used: AtomicUsize::new(0),
-            indexes: Mutex::new(BTreeMap::new()),
+            indexes: Mutex::new(Indexes::default()),
         }
     }
 
@@ -315,15 +367,17 @@ impl Namespace {
     }
 
     /// Deletes the records of `set` (every set when `None`) last updated before `before_ns`;
-    /// returns how many were deleted.
+    /// returns how many were deleted. The server keeps last-update times in milliseconds, so a
+    /// record written in the cutoff's millisecond survives.
     pub fn truncate(&self, set: Option<&[u8]>, before_ns: u64) -> usize {
+        let before_ms = before_ns / 1_000_000;
         let mut deleted = 0;
         for pid in 0..N_PARTITIONS {
             let mut partition = self.partition(pid);
             let doomed: Vec<Digest> = partition
                 .iter()
                 .filter(|(_, r)| {
-                    r.last_update_ns < before_ns && set.is_none_or(|s| r.set_name == s)
+                    r.last_update_ns / 1_000_000 < before_ms && set.is_none_or(|s| r.set_name == s)
                 })
                 .map(|(d, _)| *d)
                 .collect();
@@ -349,8 +403,8 @@ impl Namespace {
         stats
     }
 
-    /// The registered secondary indexes, by name.
-    pub fn indexes(&self) -> MutexGuard<'_, BTreeMap<String, IndexDefinition>> {
+    /// The registered secondary indexes.
+    pub fn indexes(&self) -> MutexGuard<'_, Indexes> {
         lock(&self.indexes)
     }
 }
@@ -477,12 +531,45 @@ mod tests {
     #[test]
     fn truncate_honours_set_and_last_update() {
         let ns = Namespace::new(NamespaceConfig::new("test"));
-        insert(&ns, [1; 20], record(b"a", 10));
-        insert(&ns, [2; 20], record(b"a", 30));
-        insert(&ns, [3; 20], record(b"b", 10));
-        assert_eq!(ns.truncate(Some(b"a"), 20), 1);
-        assert_eq!(ns.truncate(None, 100), 2);
+        const MS: u64 = 1_000_000;
+        insert(&ns, [1; 20], record(b"a", 10 * MS));
+        insert(&ns, [2; 20], record(b"a", 30 * MS));
+        insert(&ns, [3; 20], record(b"b", 10 * MS));
+        insert(&ns, [4; 20], record(b"a", 20 * MS));
+        assert_eq!(
+            ns.truncate(Some(b"a"), 20 * MS + 999),
+            1,
+            "same millisecond survives"
+        );
+        assert_eq!(ns.truncate(None, 100 * MS), 3);
         assert_eq!(ns.memory_used(), 0);
+    }
+
+    fn index(name: &str, bin: &str) -> IndexDefinition {
+        IndexDefinition {
+            name: name.to_owned(),
+            set: None,
+            bin: Some(bin.as_bytes().to_vec()),
+            value_type: IndexValueType::Numeric,
+            collection: IndexCollection::Default,
+            context: None,
+            expression: None,
+        }
+    }
+
+    #[test]
+    fn indexes_are_keyed_by_definition() {
+        let mut indexes = Indexes::default();
+        assert_eq!(indexes.create(index("a", "n")), Ok(()));
+        assert_eq!(indexes.create(index("z", "m")), Ok(()));
+        assert_eq!(indexes.create(index("a", "n")), Ok(()));
+        assert_eq!(indexes.create(index("a", "other")), Err(IndexNameTaken));
+        assert_eq!(indexes.create(index("b", "n")), Ok(()), "renames a");
+        let names: Vec<&str> = indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["b", "z"]);
+        assert!(!indexes.remove("a"));
+        assert!(indexes.remove("b"));
+        assert!(indexes.get("b").is_none());
     }
 
     #[test]

@@ -33,12 +33,71 @@ async fn put_n(client: &aerospike::Client, set: &str, n: usize) -> Vec<aerospike
     keys
 }
 
+/// Truncate spares records written in its own millisecond, as the server's last-update times
+/// are milliseconds.
+async fn past_this_millisecond() {
+    tokio::time::sleep(Duration::from_millis(2)).await;
+}
+
+#[tokio::test]
+async fn records_written_in_the_truncate_millisecond_survive() {
+    let h = common::start().await;
+    let c = &h.client;
+    let keys = put_n(c, "same_ms", 1).await;
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let command = format!(
+        "truncate:namespace=test;set=same_ms;lut={}",
+        now_ms * 1_000_000
+    );
+    assert_eq!(info(c, &command).await, "ok");
+    assert!(c.exists(&ReadPolicy::default(), &keys[0]).await.unwrap());
+}
+
+#[tokio::test]
+async fn truncate_answers_as_the_server_does() {
+    let h = common::start().await;
+    let c = &h.client;
+    let cases = [
+        ("truncate:set=s", "ERROR:20:missing 'namespace'"),
+        ("truncate:namespace=test", "ERROR:4:missing 'set'"),
+        (
+            "truncate:namespace=test;set=",
+            "ERROR:4:missing 'set' value",
+        ),
+        (
+            "truncate:namespace=test;set=s;lut=1000",
+            "ERROR:4:would truncate to 0",
+        ),
+        (
+            "truncate:namespace=test;set=s;lut=abc",
+            "ERROR:4:would truncate to 0",
+        ),
+        (
+            "truncate:namespace=test;set=s;lut=99999999999999999999",
+            "ERROR:4:would truncate in the future",
+        ),
+        (
+            "truncate-namespace:namespace=test;set=s",
+            "ERROR:4:unexpected set name",
+        ),
+        ("truncate:namespace=nosuch;set=s", "ok"),
+        ("truncate-undo:namespace=test;set=s", "ok"),
+    ];
+    for (command, answer) in cases {
+        assert_eq!(info(c, command).await, answer, "{command}");
+    }
+}
+
 #[tokio::test]
 async fn truncate_deletes_a_set_or_a_namespace() {
     let h = common::start().await;
     let c = &h.client;
     let doomed = put_n(c, "doomed", 3).await;
     let kept = put_n(c, "kept", 2).await;
+    past_this_millisecond().await;
     c.truncate(&AdminPolicy::default(), common::NAMESPACE, "doomed", 0)
         .await
         .unwrap();
@@ -48,6 +107,7 @@ async fn truncate_deletes_a_set_or_a_namespace() {
     for key in &kept {
         assert!(c.exists(&ReadPolicy::default(), key).await.unwrap());
     }
+    past_this_millisecond().await;
     c.truncate(&AdminPolicy::default(), common::NAMESPACE, "", 0)
         .await
         .unwrap();
@@ -98,7 +158,10 @@ async fn namespaces_and_sets_report_their_records() {
     assert!(stats.split(';').any(|kv| kv == "objects=3"), "{stats}");
     assert_eq!(info(c, "namespace/nope").await, "type=unknown");
     let sets = info(c, "sets/test/counted").await;
-    assert!(sets.starts_with("ns=test:set=counted:objects=3:"), "{sets}");
+    assert!(sets.starts_with("objects=3:"), "{sets}");
+    let all = info(c, "sets/test").await;
+    assert!(all.starts_with("ns=test:set=counted:objects=3:"), "{all}");
+    assert_eq!(info(c, "sets/nope").await, "ns_type=unknown");
     let replicas = info(c, "replicas").await;
     let entries: Vec<&str> = replicas.split(';').collect();
     assert_eq!(entries.len(), 2);
@@ -176,9 +239,43 @@ async fn secondary_indexes_register_report_and_drop() {
         info(c, "sindex-exists:namespace=test;indexname=idx_n").await,
         "false"
     );
-    assert!(info(c, "sindex-delete:namespace=test;indexname=idx_n")
-        .await
-        .starts_with("ERROR:201:"));
+    // Removing a missing index is fine; asking about one is not.
+    assert_eq!(
+        info(c, "sindex-delete:namespace=test;indexname=idx_n").await,
+        "ok"
+    );
+    assert_eq!(
+        info(c, "sindex-stat:namespace=test;indexname=idx_n").await,
+        "ERROR:201:no index"
+    );
+}
+
+#[tokio::test]
+async fn an_index_defined_again_under_another_name_is_renamed() {
+    let h = common::start().await;
+    let c = &h.client;
+    let create = |name: &str| {
+        format!("sindex-create:namespace=test;set=s;indexname={name};bin=n;type=numeric")
+    };
+    assert_eq!(info(c, &create("first")).await, "ok");
+    assert_eq!(info(c, &create("second")).await, "ok");
+    assert_eq!(
+        info(c, "sindex-list:namespace=test").await,
+        "ns=test:indexname=second:set=s:bin=n:type=numeric:indextype=default:\
+         context=null:exp=null:state=RW"
+    );
+    assert_eq!(
+        info(
+            c,
+            "sindex-create:namespace=test;set=s;indexname=second;bin=m;type=numeric"
+        )
+        .await,
+        "ERROR:200:'indexname' already exists with different definition"
+    );
+    assert_eq!(
+        info(c, "sindex-list:namespace=nosuch").await,
+        "ERROR:20:namespace not found on node;ERROR:20:namespace not found on node"
+    );
 }
 
 #[tokio::test]
@@ -187,4 +284,28 @@ async fn query_show_reports_unknown_jobs_as_not_found() {
     assert!(info(&h.client, "query-show:id=12345")
         .await
         .starts_with("ERROR:2:"));
+}
+
+#[tokio::test]
+async fn discovery_commands_answer_as_a_community_server() {
+    let h = common::start().await;
+    let c = &h.client;
+    assert_eq!(info(c, "build").await, "8.1.2.0");
+    assert_eq!(
+        info(c, "version").await,
+        "Aerospike Community Edition build 8.1.2.0"
+    );
+    for tls in ["peers-tls-std", "peers-tls-alt", "service-tls-std"] {
+        assert_eq!(info(c, tls).await, "ERROR:25:enterprise only", "{tls}");
+    }
+    let all = info(c, "replicas-all").await;
+    assert!(all.starts_with("test:1,/"), "{all}");
+    let key = info(c, "cluster-stable").await;
+    assert_eq!(key.len(), 12, "{key}");
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    assert_eq!(info(c, "cluster-stable:size=1").await, key);
+    assert_eq!(
+        info(c, "cluster-stable:size=2").await,
+        "ERROR:7:cluster not specified size"
+    );
 }

@@ -583,3 +583,45 @@ async fn limits_answer_the_real_result_codes() {
         ResultCode::ServerMemError
     );
 }
+
+#[tokio::test]
+async fn durable_deletes_are_enterprise_only() {
+    let h = common::start().await;
+    let key = common::unique_key("kv");
+    let durable = WritePolicy {
+        durable_delete: true,
+        ..WritePolicy::default()
+    };
+    let missing = common::unique_key("kv");
+    assert_eq!(
+        server_rc(h.client.delete(&durable, &missing).await),
+        ResultCode::EnterpriseOnly
+    );
+    h.client
+        .put(&durable, &key, &[as_bin!("a", 1), as_bin!("b", 2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        server_rc(h.client.delete(&durable, &key).await),
+        ResultCode::EnterpriseOnly
+    );
+    let removes_every_bin = [
+        Bin::new("a".into(), Value::Nil),
+        Bin::new("b".into(), Value::Nil),
+    ];
+    assert_eq!(
+        server_rc(h.client.put(&durable, &key, &removes_every_bin).await),
+        ResultCode::EnterpriseOnly
+    );
+    // A durable write that leaves bins behind is an ordinary write.
+    h.client
+        .put(&durable, &key, &removes_every_bin[..1])
+        .await
+        .unwrap();
+    let record = h
+        .client
+        .get(&ReadPolicy::default(), &key, Bins::All)
+        .await
+        .unwrap();
+    assert_eq!(record.bins.get("b"), Some(&Value::from(2)));
+}

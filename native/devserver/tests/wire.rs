@@ -137,7 +137,7 @@ async fn info_admin_and_compressed_requests_get_their_typed_answers() {
     assert_eq!(kind, 1);
     let text = String::from_utf8(body).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "build\t8.1.0.0");
+    assert_eq!(lines[0], "build\t8.1.2.0");
     assert!(lines[1].starts_with("node\tBB9"));
     assert_eq!(lines[2], "no-such-command\tERROR:4:unrecognized command");
 
