@@ -11,6 +11,8 @@ from aerospike_helpers import expressions as exp
 from aerospike_helpers.operations import expression_operations as expr_ops
 from aerospike_helpers.operations import operations as ops
 
+from tests.conftest import unique_name
+
 Key = tuple[str, str, str]
 
 # CmpRegex builds the POSIX regex op (7) the server implements; its replacement, RegexCompare,
@@ -42,7 +44,8 @@ PASSING = [
     exp.BinExists("s"),
     exp.CmpRegex(aerospike.REGEX_ICASE, "^hello", exp.StrBin("s")),
     exp.KeyExists(),
-    exp.Eq(exp.SetName(), "test_expressions"),
+    # The `key` fixture's set: named after this module and the run.
+    exp.Eq(exp.SetName(), unique_name("test_expressions")),
     exp.GE(exp.TTL(), 990),
     exp.GT(exp.VoidTime(), 0),
     exp.GE(exp.SinceUpdateTime(), 0),

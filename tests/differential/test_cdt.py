@@ -16,10 +16,10 @@ from aerospike_helpers import cdt_ctx
 from aerospike_helpers.operations import list_operations as lop
 from aerospike_helpers.operations import map_operations as mop
 
-from tests.differential.conftest import NAMESPACE, Scenario
+from tests.differential.conftest import Key, KeyedScenario
 
 Op = dict[str, Any]
-Compare = Callable[[Scenario], Any]
+Compare = Callable[[KeyedScenario], Any]
 # A selector: (remove?, return type, inverted?) -> the op.
 Selector = Callable[[bool, int, bool], Op]
 
@@ -86,11 +86,10 @@ def seed(client: Any, key: Any, bins: dict[str, Any], setup: Sequence[Op]) -> No
         client.operate(key, list(setup))
 
 
-def operate(bins: dict[str, Any], ops: Sequence[Op], setup: Sequence[Op] = ()) -> Scenario:
+def operate(bins: dict[str, Any], ops: Sequence[Op], setup: Sequence[Op] = ()) -> KeyedScenario:
     """Seeds one record, runs `ops` in one command: its replies and the record it leaves."""
 
-    def scenario(client: Any, set_name: str) -> Any:
-        key = (NAMESPACE, set_name, "k")
+    def scenario(client: Any, key: Key) -> Any:
         seed(client, key, bins, setup)
         return attempt(client, key, ops), stored(client, key)
 
@@ -102,12 +101,11 @@ def each_return_type(
     setup: Sequence[Op],
     selector: Selector,
     returns: dict[str, int],
-) -> Scenario:
+) -> KeyedScenario:
     """The selector's read under every return type, plain and inverted, then its remove under
     each, every remove on a freshly seeded record."""
 
-    def scenario(client: Any, set_name: str) -> Any:
-        key = (NAMESPACE, set_name, "k")
+    def scenario(client: Any, key: Key) -> Any:
         seed(client, key, bins, setup)
         answers: dict[str, Any] = {}
         for inverted in (False, True):
@@ -222,8 +220,8 @@ LIST_SELECTORS |= {
 
 @pytest.mark.parametrize("order", LIST_ORDERS)
 @pytest.mark.parametrize("selector", LIST_SELECTORS)
-def test_list_selectors(compare: Compare, selector: str, order: str) -> None:
-    compare(
+def test_list_selectors(compare_keyed: Compare, selector: str, order: str) -> None:
+    compare_keyed(
         each_return_type({"l": LIST}, LIST_ORDERS[order], LIST_SELECTORS[selector], LIST_RETURNS)
     )
 
@@ -315,8 +313,8 @@ LIST_WRITES: dict[str, list[Op]] = {
 
 @pytest.mark.parametrize("order", LIST_ORDERS)
 @pytest.mark.parametrize("case", LIST_WRITES)
-def test_list_writes(compare: Compare, case: str, order: str) -> None:
-    compare(operate({"l": LIST, "n": 1}, LIST_WRITES[case], LIST_ORDERS[order]))
+def test_list_writes(compare_keyed: Compare, case: str, order: str) -> None:
+    compare_keyed(operate({"l": LIST, "n": 1}, LIST_WRITES[case], LIST_ORDERS[order]))
 
 
 LIST_VALUE_CASES: dict[str, tuple[list[Any], list[Op]]] = {
@@ -370,9 +368,9 @@ LIST_VALUE_CASES: dict[str, tuple[list[Any], list[Op]]] = {
 
 
 @pytest.mark.parametrize("case", LIST_VALUE_CASES)
-def test_list_values(compare: Compare, case: str) -> None:
+def test_list_values(compare_keyed: Compare, case: str) -> None:
     values, ops = LIST_VALUE_CASES[case]
-    compare(operate({"l": values}, ops))
+    compare_keyed(operate({"l": values}, ops))
 
 
 # Maps --------------------------------------------------------------------------------------------
@@ -436,9 +434,14 @@ MAP_SELECTORS |= {
         mop.map_get_by_index_range, mop.map_remove_by_index_range, -2, 9
     ),
     "index_range[9,1]": _map_multi(mop.map_get_by_index_range, mop.map_remove_by_index_range, 9, 1),
+    "index_range[0,2]": _map_multi(mop.map_get_by_index_range, mop.map_remove_by_index_range, 0, 2),
     "rank_range[0,2]": _map_multi(mop.map_get_by_rank_range, mop.map_remove_by_rank_range, 0, 2),
     "rank_range[1,3]": _map_multi(mop.map_get_by_rank_range, mop.map_remove_by_rank_range, 1, 3),
     "rank_range[-2,9]": _map_multi(mop.map_get_by_rank_range, mop.map_remove_by_rank_range, -2, 9),
+    "rank_range[3,9]": _map_multi(mop.map_get_by_rank_range, mop.map_remove_by_rank_range, 3, 9),
+    "rank_range[9,1]": _map_multi(mop.map_get_by_rank_range, mop.map_remove_by_rank_range, 9, 1),
+    "key_range[a,c)": _map_multi(mop.map_get_by_key_range, mop.map_remove_by_key_range, "a", "c"),
+    "key_range[c,e)": _map_multi(mop.map_get_by_key_range, mop.map_remove_by_key_range, "c", "e"),
     "key_relative[b,1,2]": _map_relative(
         mop.map_get_by_key_index_range_relative,
         mop.map_remove_by_key_index_range_relative,
@@ -467,6 +470,13 @@ MAP_SELECTORS |= {
         -1,
         2,
     ),
+    "value_relative[9,0,2]": _map_relative(
+        mop.map_get_by_value_rank_range_relative,
+        mop.map_remove_by_value_rank_range_relative,
+        9,
+        0,
+        2,
+    ),
     "value_relative[3,1,end]": _map_relative(
         mop.map_get_by_value_rank_range_relative,
         mop.map_remove_by_value_rank_range_relative,
@@ -479,8 +489,10 @@ MAP_SELECTORS |= {
 
 @pytest.mark.parametrize("order", MAP_ORDERS)
 @pytest.mark.parametrize("selector", MAP_SELECTORS)
-def test_map_selectors(compare: Compare, selector: str, order: str) -> None:
-    compare(each_return_type({"m": MAP}, MAP_ORDERS[order], MAP_SELECTORS[selector], MAP_RETURNS))
+def test_map_selectors(compare_keyed: Compare, selector: str, order: str) -> None:
+    compare_keyed(
+        each_return_type({"m": MAP}, MAP_ORDERS[order], MAP_SELECTORS[selector], MAP_RETURNS)
+    )
 
 
 CREATE_ONLY = aerospike.MAP_WRITE_FLAGS_CREATE_ONLY
@@ -551,9 +563,9 @@ MAP_WRITES: dict[str, list[Op]] = {
 
 @pytest.mark.parametrize("order", MAP_ORDERS)
 @pytest.mark.parametrize("case", MAP_WRITES)
-def test_map_writes(compare: Compare, case: str, order: str) -> None:
+def test_map_writes(compare_keyed: Compare, case: str, order: str) -> None:
     bins = {"m": MAP | {"s": "text"} if case == "increment_string_value" else MAP, "n": 1}
-    compare(operate(bins, MAP_WRITES[case], MAP_ORDERS[order]))
+    compare_keyed(operate(bins, MAP_WRITES[case], MAP_ORDERS[order]))
 
 
 MAP_KEYS: dict[str, Any] = {
@@ -569,11 +581,11 @@ MAP_KEYS: dict[str, Any] = {
 
 @pytest.mark.parametrize("order", MAP_ORDERS)
 @pytest.mark.parametrize("key_type", MAP_KEYS)
-def test_map_key_types(compare: Compare, key_type: str, order: str) -> None:
+def test_map_key_types(compare_keyed: Compare, key_type: str, order: str) -> None:
     """Puts a key of each type into a map that mixes key types, then reads it back by key."""
     key = MAP_KEYS[key_type]
     mixed = {2: "int", "a": "str", b"a": "bytes"}
-    compare(
+    compare_keyed(
         operate(
             {"m": mixed},
             [
@@ -619,10 +631,10 @@ MAP_VALUE_CASES: dict[str, tuple[dict[Any, Any], list[Op]]] = {
 
 
 @pytest.mark.parametrize("case", MAP_VALUE_CASES)
-def test_map_values(compare: Compare, case: str) -> None:
+def test_map_values(compare_keyed: Compare, case: str) -> None:
     values, ops = MAP_VALUE_CASES[case]
     bins = {"m": values} if values else {"x": 0}
-    compare(operate(bins, ops, [mop.map_clear("m")] if not values else []))
+    compare_keyed(operate(bins, ops, [mop.map_clear("m")] if not values else []))
 
 
 # Contexts ----------------------------------------------------------------------------------------
@@ -763,12 +775,12 @@ CONTEXT_CASES: dict[str, list[Op]] = {
 
 
 @pytest.mark.parametrize("case", CONTEXT_CASES)
-def test_contexts(compare: Compare, case: str) -> None:
-    compare(operate(DOC, CONTEXT_CASES[case]))
+def test_contexts(compare_keyed: Compare, case: str) -> None:
+    compare_keyed(operate(DOC, CONTEXT_CASES[case]))
 
 
-def test_context_creates_missing_bin(compare: Compare) -> None:
-    compare(
+def test_context_creates_missing_bin(compare_keyed: Compare) -> None:
+    compare_keyed(
         operate(
             {"other": 1},
             [mop.map_put("doc", "k", 1, ctx=[CTX.cdt_ctx_map_key_create("a")])],
@@ -776,8 +788,8 @@ def test_context_creates_missing_bin(compare: Compare) -> None:
     )
 
 
-def test_context_list_rank_tie(compare: Compare) -> None:
-    compare(
+def test_context_list_rank_tie(compare_keyed: Compare) -> None:
+    compare_keyed(
         operate(
             {"l": [[2], [1], [1, 0], [1]]},
             [lop.list_append("l", 9, ctx=[CTX.cdt_ctx_list_rank(1)])],
@@ -785,10 +797,106 @@ def test_context_list_rank_tie(compare: Compare) -> None:
     )
 
 
-def test_context_map_value_tie(compare: Compare) -> None:
-    compare(
+def test_context_map_value_tie(compare_keyed: Compare) -> None:
+    compare_keyed(
         operate(
             {"m": {"b": [1], "a": [1]}},
             [lop.list_append("m", 9, ctx=[CTX.cdt_ctx_map_value([1])])],
         )
     )
+
+
+# Context creation ------------------------------------------------------------------------------
+
+LIST_CREATE_ORDERS = {"unordered": aerospike.LIST_UNORDERED, "ordered": aerospike.LIST_ORDERED}
+MAP_CREATE_ORDERS = {
+    "unordered": aerospike.MAP_UNORDERED,
+    "key_ordered": aerospike.MAP_KEY_ORDERED,
+    "key_value_ordered": aerospike.MAP_KEY_VALUE_ORDERED,
+}
+
+
+def _list_level(index: int, order: int, pad: bool = False) -> tuple[Any, Any]:
+    return CTX.cdt_ctx_list_index_create(index, order, pad), CTX.cdt_ctx_list_index(index)
+
+
+def _map_level(key: str, order: int) -> tuple[Any, Any]:
+    return CTX.cdt_ctx_map_key_create(key, order), CTX.cdt_ctx_map_key(key)
+
+
+def create_path(
+    bins: dict[str, Any], path: Sequence[tuple[Any, Any]], leaf_is_list: bool
+) -> KeyedScenario:
+    """Creates the levels of `path` in bin "b" with one write, then shows each level's order,
+    deepest first: a list gets 0 appended (an ordered list sorts it first); a map gets key "A"
+    with the highest value, then reports its ranks by a key range that selects nothing, inverted
+    (an unordered map lists each entry's rank in key order, an ordered one all ranks as a run)."""
+    creates = [create for create, _ in path]
+    ops: list[Op] = [
+        lop.list_append("b", 5, ctx=creates)
+        if leaf_is_list
+        else mop.map_put("b", "z", 5, ctx=creates)
+    ]
+    kinds = [step[0].id == aerospike.CDT_CTX_LIST_INDEX_CREATE for step in path] + [leaf_is_list]
+    for depth in range(len(path), -1, -1):
+        ctx = [plain for _, plain in path[:depth]] or None
+        if kinds[depth]:
+            ops.append(lop.list_append("b", 0, ctx=ctx))
+        else:
+            ops += [
+                mop.map_put("b", "A", 0.5, ctx=ctx),
+                mop.map_get_by_key_range(
+                    "b", "0", "1", aerospike.MAP_RETURN_RANK, inverted=True, ctx=ctx
+                ),
+            ]
+    return operate(bins, ops)
+
+
+CREATE_CASES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], bool]] = {}
+for _name, _order in LIST_CREATE_ORDERS.items():
+    for _pad in (False, True):
+        _label = f"list_index_{_name}{'_pad' if _pad else ''}"
+        CREATE_CASES |= {
+            f"{_label}_missing_bin": ({"x": 0}, [_list_level(0, _order, _pad)], True),
+            f"{_label}_at_end": ({"b": [[9]]}, [_list_level(1, _order, _pad)], True),
+            f"{_label}_past_end": ({"b": [[9]]}, [_list_level(3, _order, _pad)], True),
+            f"{_label}_map_child": ({"b": [{"q": 1}]}, [_list_level(1, _order, _pad)], False),
+        }
+for _name, _order in MAP_CREATE_ORDERS.items():
+    CREATE_CASES |= {
+        f"map_key_{_name}_missing_bin": ({"x": 0}, [_map_level("n", _order)], False),
+        f"map_key_{_name}_existing_bin": ({"b": {"m": 1}}, [_map_level("n", _order)], False),
+        f"map_key_{_name}_list_child": ({"b": {"m": 1}}, [_map_level("n", _order)], True),
+        f"map_key_{_name}_two_levels": (
+            {"x": 0},
+            [_map_level("n", _order), _map_level("o", aerospike.MAP_UNORDERED)],
+            False,
+        ),
+        f"map_key_{_name}_under_unordered": (
+            {"x": 0},
+            [_map_level("n", aerospike.MAP_UNORDERED), _map_level("o", _order)],
+            False,
+        ),
+    }
+CREATE_CASES |= {
+    "list_ordered_under_map": (
+        {"x": 0},
+        [_map_level("n", aerospike.MAP_KEY_ORDERED), _list_level(0, aerospike.LIST_ORDERED)],
+        True,
+    ),
+    "map_ordered_under_list": (
+        {"x": 0},
+        [_list_level(0, aerospike.LIST_ORDERED), _map_level("n", aerospike.MAP_KEY_ORDERED)],
+        False,
+    ),
+    "lists_two_levels": (
+        {"x": 0},
+        [_list_level(0, aerospike.LIST_ORDERED), _list_level(0, aerospike.LIST_UNORDERED)],
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CREATE_CASES)
+def test_context_create(compare_keyed: Compare, case: str) -> None:
+    compare_keyed(create_path(*CREATE_CASES[case]))

@@ -10,11 +10,12 @@ import aerospike
 import pytest
 from aerospike_helpers import expressions as exp
 from aerospike_helpers.operations import expression_operations as expr_ops
+from aerospike_helpers.operations import map_operations as mop
 from aerospike_helpers.operations import operations as ops
 
-from tests.differential.conftest import NAMESPACE, Scenario
+from tests.differential.conftest import Key, KeyedScenario
 
-Compare = Callable[[Scenario], Any]
+Compare = Callable[[KeyedScenario], Any]
 
 # CmpRegex builds the POSIX regex op (7) both servers implement.
 pytestmark = pytest.mark.filterwarnings("ignore:CmpRegex expression is deprecated")
@@ -35,8 +36,7 @@ STORE = {
 }
 
 
-def seeded(client: Any, set_name: str) -> Any:
-    key = (NAMESPACE, set_name, "k")
+def seeded(client: Any, key: Key) -> Key:
     client.put(key, BINS, policy=STORE)
     return key
 
@@ -48,11 +48,11 @@ def attempt(action: Callable[[], Any]) -> Any:
         return ("error", type(error).__name__, error.code)
 
 
-def filtered_get(expression: Any) -> Scenario:
+def filtered_get(expression: Any) -> KeyedScenario:
     """Whether a get under the filter passes (or how it fails)."""
 
-    def scenario(client: Any, set_name: str) -> Any:
-        key = seeded(client, set_name)
+    def scenario(client: Any, key: Key) -> Any:
+        seeded(client, key)
         policy = {"expressions": expression.compile()}
         return attempt(lambda: client.get(key, policy=policy)[2] == BINS)
 
@@ -156,20 +156,53 @@ FILTERS: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("case", FILTERS)
-def test_filters_on_get(compare: Compare, case: str) -> None:
-    compare(filtered_get(FILTERS[case]))
+def test_filters_on_get(compare_keyed: Compare, case: str) -> None:
+    compare_keyed(filtered_get(FILTERS[case]))
 
 
-def test_set_name_filter(compare: Compare) -> None:
-    def scenario(client: Any, set_name: str) -> Any:
-        key = seeded(client, set_name)
-        right = {"expressions": exp.Eq(exp.SetName(), set_name).compile()}
+KEY_ORDERED = {"map_order": aerospike.MAP_KEY_ORDERED}
+MAP = BINS["m"]
+MAP_COMPARISONS: dict[str, Any] = {
+    "ne_literal": exp.NE(exp.MapBin("m"), MAP),
+    "lt_literal": exp.LT(exp.MapBin("m"), MAP),
+    "eq_self": exp.Eq(exp.MapBin("m"), exp.MapBin("m")),
+    "eq_one_entry": exp.Eq(exp.MapBin("one"), {"x": 1}),
+    "eq_empty": exp.Eq(exp.MapBin("empty"), {}),
+    "eq_key_ordered_bins": exp.Eq(exp.MapBin("k"), exp.MapBin("k2")),
+    "lt_key_ordered_bins": exp.LT(exp.MapBin("k"), exp.MapBin("k2")),
+    "eq_key_ordered_literal": exp.Eq(exp.MapBin("k"), MAP),
+    "ne_key_ordered_unordered": exp.NE(exp.MapBin("k"), exp.MapBin("m")),
+    "eq_lists_holding_maps": exp.Eq(exp.ListBin("lm"), exp.ListBin("lm")),
+    "eq_modified_map": exp.Eq(exp.MapPut(None, None, "q", 1, exp.MapBin("empty")), {"q": 1}),
+}
+
+
+@pytest.mark.parametrize("case", MAP_COMPARISONS)
+def test_map_comparisons(compare_keyed: Compare, case: str) -> None:
+    """Maps compare only when key-ordered (or empty): otherwise EQ and NE are both UNKNOWN."""
+
+    def scenario(client: Any, key: Key) -> Any:
+        client.put(key, {"m": MAP, "one": {"x": 1}, "empty": {}, "lm": [MAP]}, policy=STORE)
+        client.operate(
+            key,
+            [mop.map_put_items("k", MAP, KEY_ORDERED), mop.map_put_items("k2", MAP, KEY_ORDERED)],
+        )
+        policy = {"expressions": MAP_COMPARISONS[case].compile()}
+        return attempt(lambda: client.get(key, policy=policy)[2] is not None)
+
+    compare_keyed(scenario)
+
+
+def test_set_name_filter(compare_keyed: Compare) -> None:
+    def scenario(client: Any, key: Key) -> Any:
+        seeded(client, key)
+        right = {"expressions": exp.Eq(exp.SetName(), key[1]).compile()}
         wrong = {"expressions": exp.Eq(exp.SetName(), "other").compile()}
         return attempt(lambda: client.get(key, policy=right)[2]), attempt(
             lambda: client.get(key, policy=wrong)
         )
 
-    compare(scenario)
+    compare_keyed(scenario)
 
 
 NO = exp.Eq(exp.IntBin("i"), 0)
@@ -188,35 +221,34 @@ GUARDED: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {
 
 @pytest.mark.parametrize("passes", [True, False], ids=["passing", "filtered_out"])
 @pytest.mark.parametrize("action", GUARDED)
-def test_filters_guard_commands(compare: Compare, action: str, passes: bool) -> None:
-    def scenario(client: Any, set_name: str) -> Any:
-        key = seeded(client, set_name)
+def test_filters_guard_commands(compare_keyed: Compare, action: str, passes: bool) -> None:
+    def scenario(client: Any, key: Key) -> Any:
+        seeded(client, key)
         policy = {"expressions": (YES if passes else NO).compile()}
         reply = attempt(lambda: GUARDED[action](client, key, policy))
         after = attempt(lambda: client.get(key)[2])
         return reply, after
 
-    compare(scenario)
+    compare_keyed(scenario)
 
 
-def test_filter_on_missing_record(compare: Compare) -> None:
-    def scenario(client: Any, set_name: str) -> Any:
-        key = (NAMESPACE, set_name, "absent")
+def test_filter_on_missing_record(compare_keyed: Compare) -> None:
+    def scenario(client: Any, key: Key) -> Any:
         policy = {"expressions": NO.compile()}
         return attempt(lambda: client.get(key, policy=policy)), attempt(
             lambda: client.put(key, {"i": 1}, policy=policy)
         )
 
-    compare(scenario)
+    compare_keyed(scenario)
 
 
-def test_ill_typed_filter(compare: Compare) -> None:
-    def scenario(client: Any, set_name: str) -> Any:
-        key = seeded(client, set_name)
+def test_ill_typed_filter(compare_keyed: Compare) -> None:
+    def scenario(client: Any, key: Key) -> Any:
+        seeded(client, key)
         policy = {"expressions": exp.Add(exp.IntBin("i"), 1.5).compile()}
         return attempt(lambda: client.get(key, policy=policy))
 
-    compare(scenario)
+    compare_keyed(scenario)
 
 
 EXP_OPS: dict[str, list[dict[str, Any]]] = {
@@ -270,10 +302,10 @@ EXP_OPS: dict[str, list[dict[str, Any]]] = {
 
 
 @pytest.mark.parametrize("case", EXP_OPS)
-def test_expression_operations(compare: Compare, case: str) -> None:
-    def scenario(client: Any, set_name: str) -> Any:
-        key = seeded(client, set_name)
+def test_expression_operations(compare_keyed: Compare, case: str) -> None:
+    def scenario(client: Any, key: Key) -> Any:
+        seeded(client, key)
         reply = attempt(lambda: client.operate_ordered(key, EXP_OPS[case])[2])
         return reply, client.get(key)[2]
 
-    compare(scenario)
+    compare_keyed(scenario)

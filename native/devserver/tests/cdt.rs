@@ -4,7 +4,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use aerospike::operations::cdt_context::{ctx_list_index, ctx_map_key, ctx_map_key_create};
+use aerospike::operations::cdt_context::{
+    ctx_list_index, ctx_list_index_create, ctx_map_key, ctx_map_key_create,
+};
 use aerospike::operations::{lists, maps, Operation};
 use aerospike::{
     as_bin, as_list, as_map, as_ord_map, as_val, Bins, Error, Key, ListOrderType, ListPolicy,
@@ -474,11 +476,40 @@ async fn create_helpers_set_the_order_of_new_levels() {
     )
     .await
     .unwrap();
-    let Some(Value::HashMap(doc)) = bin(&h, &key, "doc").await else {
-        panic!("an unordered top-level map expected");
-    };
+    // The create step's order applies to the map it looks into (the missing bin); the create
+    // op orders the level it made.
     assert_eq!(
-        doc.get(&Value::from("inner")),
-        Some(&as_ord_map!("y" => 2, "z" => 1))
+        bin(&h, &key, "doc").await,
+        Some(as_ord_map!("inner" => as_ord_map!("y" => 2, "z" => 1)))
     );
+}
+
+#[tokio::test]
+async fn hostile_context_depth_is_a_parameter_error() {
+    // The real server follows and creates a path of any length; the dev server recurses per
+    // level, so it refuses a path deeper than it reads values from the wire.
+    let h = common::start().await;
+    let key = common::unique_key("cdt");
+    let level = ctx_list_index_create(0, ListOrderType::Unordered, false);
+    let append = |steps: usize| {
+        lists::append(&ListPolicy::default(), "l", Value::from(1))
+            .context(vec![level.clone(); steps])
+    };
+    let err = operate(&h, &key, &[append(100_000)]).await.unwrap_err();
+    assert_eq!(result_code(err), ResultCode::ParameterError);
+
+    // Nor may a path within bounds stack a value deeper than that onto a deep one: 400 levels,
+    // then 112 more under the deepest (512 steps).
+    operate(&h, &key, &[append(400)]).await.unwrap();
+    let path = [
+        vec![ctx_list_index(0); 400],
+        vec![ctx_list_index_create(1, ListOrderType::Unordered, false)],
+        vec![level.clone(); 111],
+    ]
+    .concat();
+    let deeper = lists::append(&ListPolicy::default(), "l", Value::from(1)).context(path);
+    let err = operate(&h, &key, &[deeper]).await.unwrap_err();
+    assert_eq!(result_code(err), ResultCode::ParameterError);
+    let record = h.client.get(&ReadPolicy::default(), &key, Bins::All).await;
+    assert!(record.is_ok(), "the server still answers");
 }

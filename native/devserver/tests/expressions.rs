@@ -306,3 +306,22 @@ async fn ill_typed_expressions_are_parameter_errors() {
         .unwrap_err();
     assert_eq!(result_code(err), ResultCode::ParameterError);
 }
+
+#[tokio::test]
+async fn hostile_expression_depth_is_a_parameter_error() {
+    // The real server evaluates a few thousand levels; the dev server refuses them cleanly.
+    let h = common::start().await;
+    let key = seeded(&h).await;
+    let mut deep = eq(a(), int_val(5));
+    for _ in 0..1000 {
+        deep = not(deep);
+    }
+    let err = h
+        .client
+        .get(&read_with(deep), &key, Bins::All)
+        .await
+        .unwrap_err();
+    assert_eq!(result_code(err), ResultCode::ParameterError);
+    let record = h.client.get(&ReadPolicy::default(), &key, Bins::All).await;
+    assert!(record.is_ok(), "the server still answers");
+}

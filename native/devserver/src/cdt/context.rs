@@ -1,9 +1,11 @@
 //! CDT contexts: the path from a bin to a nested list or map (`[0xff, [type, value, …], op]`).
 //!
-//! Create flags in a step's type byte let a modify op create the missing level: the created
-//! container is a list or map as the next level (or the op) needs, ordered per the flags.
+//! Create flags in a step's type byte let a modify op create the missing level. A step's flags
+//! order the container the step looks into, when that container is created (a missing bin, or
+//! the element the step before created); the element created for the op itself starts unordered.
 
 use super::select::{self, By, View};
+use crate::msgpack::MAX_DEPTH;
 use crate::result_code::{ResultCode, BIN_TYPE_ERROR, OP_NOT_APPLICABLE, PARAMETER_ERROR};
 use crate::value::{map_order, List, Map, Value};
 
@@ -39,7 +41,9 @@ impl Step {
 
 /// Parses the flat `[type, value, type, value, …]` array.
 pub(super) fn parse(items: Vec<Value>) -> Result<Vec<Step>, ResultCode> {
-    if items.is_empty() || !items.len().is_multiple_of(2) {
+    // A path is followed recursively: a longer one than the nesting the server reads from the
+    // wire is refused (the real server follows and creates any depth).
+    if items.is_empty() || !items.len().is_multiple_of(2) || items.len() / 2 > MAX_DEPTH {
         return Err(PARAMETER_ERROR);
     }
     let mut steps = Vec::with_capacity(items.len() / 2);
@@ -94,11 +98,7 @@ pub(super) fn find<'a>(root: &'a Value, ctx: &[Step]) -> Result<&'a Value, Resul
 
 /// The empty top-level container a context path needs when the bin is missing.
 pub(super) fn empty_for(first: &Step) -> Value {
-    if first.is_list() {
-        Value::List(List::default())
-    } else {
-        Value::Map(Map::default())
-    }
+    new_container(Some(first), first.is_list())
 }
 
 /// Follows the path for a modify, creating levels where the step allows it, runs `apply` on the
@@ -112,19 +112,19 @@ pub(super) fn with_target<R>(
     let Some((step, rest)) = ctx.split_first() else {
         return apply(current);
     };
-    let child_is_list = rest.first().map_or(op_is_list, Step::is_list);
+    let child = rest.first();
     let result = match (&mut *current, step.is_list()) {
         (Value::List(list), true) => {
             let p = match locate_in_list(list, step)? {
                 Some(p) => p,
-                None => create_in_list(list, step, child_is_list)?,
+                None => create_in_list(list, step, child, op_is_list)?,
             };
             with_target(&mut list.items[p], rest, op_is_list, apply)?
         }
         (Value::Map(map), false) => {
             let p = match locate_in_map(map, step)? {
                 Some(p) => p,
-                None => create_in_map(map, step, child_is_list)?,
+                None => create_in_map(map, step, child, op_is_list)?,
             };
             with_target(&mut map.entries[p].1, rest, op_is_list, apply)?
         }
@@ -169,9 +169,11 @@ fn position(view: &View<'_>, step: &Step) -> Result<Option<usize>, ResultCode> {
     }
 }
 
-fn new_container(step: &Step, is_list: bool) -> Value {
-    let create = step.create;
-    if is_list {
+/// The container `step` looks into, ordered by the step's create flags; with no step (the
+/// element created for the op) an unordered one of the op's kind.
+fn new_container(step: Option<&Step>, op_is_list: bool) -> Value {
+    let create = step.map_or(0, |s| s.create);
+    if step.map_or(op_is_list, Step::is_list) {
         Value::List(List {
             items: Vec::new(),
             ordered: create == CREATE_ORDERED,
@@ -192,7 +194,12 @@ fn new_container(step: &Step, is_list: bool) -> Value {
 /// Creates a missing list element (server `list_subcontext_by_index`): -1 in an empty list and
 /// the end itself are always allowed; further past the end an ordered list appends, an
 /// unordered one pads with nils only under the unbounded (pad) flag.
-fn create_in_list(list: &mut List, step: &Step, child_is_list: bool) -> Result<usize, ResultCode> {
+fn create_in_list(
+    list: &mut List,
+    step: &Step,
+    child: Option<&Step>,
+    op_is_list: bool,
+) -> Result<usize, ResultCode> {
     let Value::Int(index) = step.value else {
         return Err(OP_NOT_APPLICABLE);
     };
@@ -208,15 +215,20 @@ fn create_in_list(list: &mut List, step: &Step, child_is_list: bool) -> Result<u
         return Err(OP_NOT_APPLICABLE);
     };
     list.items.resize(position as usize, Value::Nil);
-    list.items.push(new_container(step, child_is_list));
+    list.items.push(new_container(child, op_is_list));
     Ok(position as usize)
 }
 
-fn create_in_map(map: &mut Map, step: &Step, child_is_list: bool) -> Result<usize, ResultCode> {
+fn create_in_map(
+    map: &mut Map,
+    step: &Step,
+    child: Option<&Step>,
+    op_is_list: bool,
+) -> Result<usize, ResultCode> {
     if step.kind != MAP_KEY || step.create == 0 {
         return Err(OP_NOT_APPLICABLE);
     }
-    let entry = (step.value.clone(), new_container(step, child_is_list));
+    let entry = (step.value.clone(), new_container(child, op_is_list));
     if map.order & map_order::KEY_ORDERED != 0 {
         let p = map.entries.partition_point(|(k, _)| *k < step.value);
         map.entries.insert(p, entry);

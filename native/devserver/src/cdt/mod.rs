@@ -10,7 +10,7 @@ mod list;
 mod map;
 mod select;
 
-use crate::msgpack::Reader;
+use crate::msgpack::{Reader, MAX_DEPTH};
 use crate::result_code::{ResultCode, BIN_TYPE_ERROR, OP_NOT_APPLICABLE, PARAMETER_ERROR};
 use crate::value::Value;
 
@@ -162,6 +162,11 @@ pub fn call_modify(bin: Option<&Value>, call: &Call) -> Result<Modified, ResultC
     let result = context::with_target(&mut root, &call.ctx, is_list, |target| {
         dispatch_modify(target, call)
     })?;
+    // Values are walked recursively (compared, packed, dropped): a write may not nest them
+    // deeper than the server reads from the wire.
+    if deeper_than(&root, MAX_DEPTH) {
+        return Err(PARAMETER_ERROR);
+    }
     Ok(Modified {
         bin: Some(root),
         result,
@@ -174,6 +179,23 @@ fn dispatch_modify(target: &mut Value, call: &Call) -> Result<Option<Value>, Res
         Value::Map(m) if call.is_map_op() => map::modify(m, call.op, &call.args),
         _ => Err(BIN_TYPE_ERROR),
     }
+}
+
+/// Whether `value` nests more than `limit` lists and maps, found without recursing.
+fn deeper_than(value: &Value, limit: usize) -> bool {
+    let mut pending = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Vec<&Value> = match value {
+            Value::List(l) => l.items.iter().collect(),
+            Value::Map(m) => m.entries.iter().flat_map(|(k, v)| [k, v]).collect(),
+            _ => continue,
+        };
+        if depth == limit {
+            return true;
+        }
+        pending.extend(children.into_iter().map(|child| (child, depth + 1)));
+    }
+    false
 }
 
 /// Ops that bring a missing bin into existence (writes); removals and reads on a missing bin

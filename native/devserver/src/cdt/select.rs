@@ -468,12 +468,17 @@ pub fn select(view: &View<'_>, by: &By<'_>, rt: i64) -> Result<Selection, Result
             let chosen: Vec<usize> = (0..n)
                 .filter(|&p| keys[p] >= *begin && end.is_none_or(|e| keys[p] < e))
                 .collect();
+            if !view.ordered {
+                return Ok(unordered_key_interval(view, begin, chosen, inverted));
+            }
             let first = chosen.first().copied().unwrap_or(n);
             index_run(view, first..first + chosen.len(), inverted)
         }
     };
-    if inverted && selection.multi && !is_list && selection.positions.len() == n {
-        // Inverting nothing, the server takes the whole map as an index range.
+    let rank_range = matches!(by, By::RankRange(..) | By::ValueRelRankRange(..));
+    if inverted && selection.multi && !is_list && !rank_range && selection.positions.len() == n {
+        // Inverting nothing, the server takes the whole map as an index range (a rank range
+        // reduces to all ranks instead).
         return Ok(index_run(view, 0..n, false));
     }
     if inverted && !selection.multi {
@@ -506,9 +511,49 @@ fn invert_each(selection: Selection, n: usize, inverted: bool) -> Selection {
     }
 }
 
+/// An unordered map's key interval (server `get_remove_by_key_interval`, unordered branch): a
+/// mask of the matching entries, never reduced to a range, so inverting nothing still reports
+/// each element; indexes are the run from the start key's index, as long as the match.
+fn unordered_key_interval(
+    view: &View<'_>,
+    begin: &Value,
+    chosen: Vec<usize>,
+    inverted: bool,
+) -> Selection {
+    let run = Run {
+        start: view.index_of_key(begin),
+        count: chosen.len(),
+        inverted,
+    };
+    let mut selection = invert_each(Selection::new(chosen, true), view.len(), inverted);
+    selection.indexes = Numbers::Runs(vec![run]);
+    selection.inverted_exists_quirk = true;
+    selection
+}
+
+/// The server turns an inverted map range whose complement is one run into that run, no longer
+/// inverted (`get_remove_by_index_range`, `get_remove_by_rank_range`: "reduce to remove all /
+/// tail section / head section"); `None` when the complement is two runs.
+fn reduce_inverted(r: &std::ops::Range<usize>, n: usize) -> Option<std::ops::Range<usize>> {
+    if r.is_empty() {
+        Some(0..n)
+    } else if r.start == 0 {
+        Some(r.end..n)
+    } else if r.end >= n {
+        Some(0..r.start)
+    } else {
+        None
+    }
+}
+
 /// Positions `[r.start, r.end)` in index order (server `get_remove_by_index_range`).
 fn index_run(view: &View<'_>, r: std::ops::Range<usize>, inverted: bool) -> Selection {
     let n = view.len();
+    if inverted && !view.is_list() {
+        if let Some(rest) = reduce_inverted(&r, n) {
+            return index_run(view, rest, false);
+        }
+    }
     let run = Run {
         start: r.start,
         count: r.len(),
@@ -527,7 +572,7 @@ fn index_run(view: &View<'_>, r: std::ops::Range<usize>, inverted: bool) -> Sele
         }]);
     }
     if !view.is_list() {
-        selection.inverted_exists_quirk = !view.ordered;
+        selection.inverted_exists_quirk = inverted && !view.ordered;
     }
     selection
 }
@@ -538,6 +583,12 @@ fn rank_run(view: &View<'_>, r: std::ops::Range<usize>, inverted: bool) -> Selec
     let n = view.len();
     if view.is_list() && view.ordered {
         return index_run(view, r, inverted);
+    }
+    if inverted && !view.is_list() {
+        if let Some(rest) = reduce_inverted(&r, n) {
+            // Reported as a plain rank range: elements and indexes in rank order.
+            return rank_run(view, rest, false);
+        }
     }
     let run = Run {
         start: r.start,
@@ -555,7 +606,7 @@ fn rank_run(view: &View<'_>, r: std::ops::Range<usize>, inverted: bool) -> Selec
     }
     let mut selection = invert_each(selection, n, inverted);
     selection.ranks = Numbers::Runs(vec![run]);
-    selection.inverted_exists_quirk = true;
+    selection.inverted_exists_quirk = inverted;
     selection
 }
 

@@ -7,7 +7,7 @@ use super::exp_type::*;
 use super::parse::value_type;
 use super::{Expr, RecordView};
 use crate::cdt;
-use crate::value::{particle, Value};
+use crate::value::{map_order, particle, Value};
 
 /// Seconds from the Unix epoch to the server's epoch (2010-01-01 UTC).
 const CITRUSLEAF_EPOCH_SECS: i64 = 1_262_304_000;
@@ -213,6 +213,11 @@ fn compare(code: u8, a: &Value, b: &Value) -> Option<bool> {
     if value_type(a)? != value_type(b)? {
         return None;
     }
+    // The server compares maps only when key-ordered: a non-empty unordered map anywhere in an
+    // operand makes even EQ of a bin with itself UNKNOWN.
+    if holds_unordered_map(a) || holds_unordered_map(b) {
+        return None;
+    }
     let ord = a.cmp(b);
     Some(match code {
         1 => ord == Ordering::Equal,
@@ -222,6 +227,17 @@ fn compare(code: u8, a: &Value, b: &Value) -> Option<bool> {
         5 => ord == Ordering::Less,
         _ => ord != Ordering::Greater,
     })
+}
+
+fn holds_unordered_map(value: &Value) -> bool {
+    match value {
+        Value::Map(m) => {
+            (m.order & map_order::KEY_ORDERED == 0 && !m.entries.is_empty())
+                || m.entries.iter().any(|(_, v)| holds_unordered_map(v))
+        }
+        Value::List(l) => l.items.iter().any(holds_unordered_map),
+        _ => false,
+    }
 }
 
 /// Numeric operands of one kind.
