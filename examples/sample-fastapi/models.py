@@ -28,6 +28,8 @@ FEATURES = np.dtype([("score", "i8"), ("rating", "f8")])
 MAX_BATCH = 500
 MAX_TTL = 315_360_000
 """Ten years in seconds: the most an Aerospike namespace's ``max-ttl`` allows."""
+NEVER_EXPIRES = 0xFFFFFFFF
+"""The TTL a read reports for a record that never expires (the server's own value)."""
 MAX_INT = 2**63 - 1
 """Aerospike integers are signed 64-bit."""
 
@@ -88,4 +90,4 @@ class StoredProfile(Profile):
 
     id: str
     generation: int
-    ttl: int
+    ttl: int | None = Field(description="Seconds left to live; null: never expires")

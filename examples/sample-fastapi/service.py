@@ -20,6 +20,7 @@ from models import (
     FEATURES,
     MAX_BATCH,
     MAX_TTL,
+    NEVER_EXPIRES,
     PROFILES,
     Problem,
     Profile,
@@ -72,7 +73,10 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         record = await client.get(key(profile_id))  # RecordNotFound answers 404
         generation, ttl = (record.meta.gen, record.meta.ttl) if record.meta else (0, 0)
         response.headers["ETag"] = f'"{generation}"'
-        return StoredProfile(id=profile_id, generation=generation, ttl=ttl, **(record.bins or {}))
+        remaining = None if ttl == NEVER_EXPIRES else ttl
+        return StoredProfile(
+            id=profile_id, generation=generation, ttl=remaining, **(record.bins or {})
+        )
 
     @app.patch(
         "/profiles/{profile_id}",

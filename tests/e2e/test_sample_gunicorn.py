@@ -140,7 +140,13 @@ def test_profiles_crud_with_generation_checks_counters_and_ttl(service: Gunicorn
 
         read = http.get(f"/profiles/{person}")
         assert read.status_code == 200
-        assert read.json() == {**PROFILE, "active": True, "id": person, "generation": 1, "ttl": -1}
+        assert read.json() == {
+            **PROFILE,
+            "active": True,
+            "id": person,
+            "generation": 1,
+            "ttl": None,
+        }
         etag = read.headers["etag"]
         assert etag == '"1"'
 
