@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self, final
 
 import numpy as np
+from typing_extensions import disjoint_base
 
 from aerospike_py.numpy_batch import NumpyBatchRecords
 from aerospike_py.types import (
@@ -51,7 +52,7 @@ class BatchReadResult:
     def to_numpy(self, dtype: np.dtype[Any]) -> NumpyBatchRecords:
         """A structured array of ``dtype``, filled without the GIL; see ``found``."""
 
-@final
+@disjoint_base
 class Client:
     """The blocking client: every call releases the GIL while Rust waits."""
 
@@ -64,11 +65,16 @@ class Client:
         """Operation counters and latency histogram, read from atomics."""
     def query(self, namespace: str, set_name: str | None = None) -> Query:
         """A query (with ``where``) or scan (without) of one set, or of the namespace."""
-    def connect(self) -> Client:
-        """Connects (starting the runtime on first use); returns the client."""
+    def connect(self, username: str | None = None, password: str | None = None) -> Self:
+        """Connects (starting the runtime on first use); returns the client.
+
+        ``username``/``password`` replace the config's; a connected client refuses with
+        ``ClientError``.
+        """
     def close(self) -> None:
         """Stops the client at once; its pooled connections close at the next tend."""
-    def __enter__(self) -> Client: ...
+    def __enter__(self) -> Self:
+        """The client, not connected by ``with``; ``__exit__`` closes it."""
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool: ...
     def put(
         self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
@@ -85,11 +91,11 @@ class Client:
     def touch(
         self,
         key: Key,
-        val: int | None = None,
+        val: int | None = 0,
         meta: WriteMeta | None = None,
         policy: _Policy = None,
     ) -> None:
-        """Resets the TTL (``val`` seconds, else ``meta``/policy ttl)."""
+        """Resets the TTL (``val`` seconds; 0 or None: the ``meta``/policy ttl)."""
     def append(
         self,
         key: Key,
@@ -162,7 +168,8 @@ class Client:
     def info_random_node(self, command: str, policy: _Policy = None) -> str:
         """Sends an info command to one node."""
     def ping(self, policy: _Policy = None) -> bool:
-        """True when a node answers an info command; it takes no operation slot."""
+        """True when a node answers an info command (False when not connected); it takes no
+        operation slot."""
     def truncate(
         self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> None:
@@ -192,7 +199,7 @@ class Client:
     def index_remove(self, namespace: str, index_name: str, policy: _Policy = None) -> None:
         """Drops a secondary index; returns once no node has it any more."""
 
-@final
+@disjoint_base
 class AsyncClient:
     """The asyncio client: every command returns an awaitable; cancelling it cancels the command."""
 
@@ -205,11 +212,12 @@ class AsyncClient:
         """Operation counters and latency histogram, read from atomics."""
     def query(self, namespace: str, set_name: str | None = None) -> AsyncQuery:
         """A query (with ``where``) or scan (without) of one set, or of the namespace."""
-    def connect(self) -> Awaitable[AsyncClient]:
+    def connect(self, username: str | None = None, password: str | None = None) -> Awaitable[Self]:
         """Connects (starting the runtime on first use); resolves to the client."""
     def close(self) -> Awaitable[None]:
         """Stops the client at once; its pooled connections close at the next tend."""
-    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    def __aenter__(self) -> Awaitable[Self]:
+        """Resolves to the client, not connected by ``async with``; ``__aexit__`` closes it."""
     def __aexit__(self, exc_type: object, exc: object, tb: object) -> Awaitable[bool]: ...
     def put(
         self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
@@ -228,11 +236,11 @@ class AsyncClient:
     def touch(
         self,
         key: Key,
-        val: int | None = None,
+        val: int | None = 0,
         meta: WriteMeta | None = None,
         policy: _Policy = None,
     ) -> Awaitable[None]:
-        """Resets the TTL (``val`` seconds, else ``meta``/policy ttl)."""
+        """Resets the TTL (``val`` seconds; 0 or None: the ``meta``/policy ttl)."""
     def append(
         self,
         key: Key,
@@ -305,7 +313,8 @@ class AsyncClient:
     def info_random_node(self, command: str, policy: _Policy = None) -> Awaitable[str]:
         """Sends an info command to one node."""
     def ping(self, policy: _Policy = None) -> Awaitable[bool]:
-        """True when a node answers an info command; it takes no operation slot."""
+        """True when a node answers an info command (False when not connected); it takes no
+        operation slot."""
     def truncate(
         self, namespace: str, set_name: str | None, nanos: int = 0, policy: _Policy = None
     ) -> Awaitable[None]:

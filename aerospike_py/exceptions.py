@@ -8,6 +8,7 @@ the call failed), so callers branch on attributes rather than on message text.
 from __future__ import annotations
 
 __all__ = [
+    "AdminError",
     "AerospikeError",
     "AerospikeIndexError",
     "AerospikeTimeoutError",
@@ -22,13 +23,16 @@ __all__ = [
     "IndexFoundError",
     "IndexNotFound",
     "InvalidArgError",
+    "QueryAbortedError",
     "QueryError",
     "RecordError",
     "RecordExistsError",
     "RecordGenerationError",
     "RecordNotFound",
     "RecordTooBig",
+    "RustPanicError",
     "ServerError",
+    "UDFError",
 ]
 
 
@@ -48,8 +52,16 @@ class ClientError(AerospikeError):
     """The client itself refused or failed (bad state, wrong process, internal error)."""
 
 
-class InvalidArgError(ClientError):
-    """An argument (key, bin, value, policy, config entry) is malformed; the message names it."""
+class InvalidArgError(ClientError, TypeError, ValueError):
+    """An argument (key, bin, value, policy, config entry) is malformed; the message names it.
+
+    It is also a ``TypeError`` and a ``ValueError``: aerospike-py raises those builtins for
+    arguments of the wrong type or value, and code written for it catches them.
+    """
+
+
+class RustPanicError(ClientError):
+    """The native core failed unexpectedly (a bug); the client stays usable."""
 
 
 class BackpressureError(ClientError):
@@ -63,7 +75,7 @@ class BackpressureError(ClientError):
     limit: int
     waited_ms: float
 
-    def __init__(self, message: str, limit: int, waited_ms: float):
+    def __init__(self, message: str, limit: int = 0, waited_ms: float = 0.0):
         super().__init__(message, result_code=None, in_doubt=False)
         self.limit = limit
         self.waited_ms = waited_ms
@@ -127,6 +139,18 @@ class IndexFoundError(AerospikeIndexError):
 
 class QueryError(ServerError):
     """A query or scan failed on the server."""
+
+
+class QueryAbortedError(QueryError):
+    """The server aborted the query or scan (result code 210)."""
+
+
+class AdminError(ServerError):
+    """A user or role administration command failed."""
+
+
+class UDFError(ServerError):
+    """A UDF command failed on the server (result code 100)."""
 
 
 class AerospikeTimeoutError(AerospikeError):

@@ -1,7 +1,8 @@
 """Filter expression builders: the server evaluates them and returns only matching records.
 
-Each builder returns a plain dict node (``{"expr": name, "args": [...]}``); pass the root as
-``policy={"filter_expression": expr}``. The native core compiles it and rejects unknown nodes.
+Each builder returns the dict node aerospike-py 0.14.4 returns (``{"__expr__": name, ...}``, with
+operands under ``left``/``right``/``exprs``); pass the root as ``policy={"filter_expression":
+expr}``. The native core compiles it and rejects unknown nodes.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ __all__ = [
 ]
 
 Expr = dict[str, Any]
+"""An expression node."""
 
 EXP_TYPE_NIL = 0
 EXP_TYPE_BOOL = 1
@@ -108,365 +110,365 @@ EXP_TYPE_GEO = 8
 EXP_TYPE_HLL = 9
 
 
-def _node(name: str, *args: Any) -> Expr:
-    return {"expr": name, "args": list(args)}
+def _node(kind: str, /, **fields: Any) -> Expr:
+    return {"__expr__": kind, **fields}
 
 
 def int_val(val: int) -> Expr:
-    """A constant int value."""
-    return _node("int_val", val)
+    """Create 64-bit integer value expression."""
+    return _node("int_val", val=val)
 
 
 def float_val(val: float) -> Expr:
-    """A constant float value."""
-    return _node("float_val", val)
+    """Create 64-bit float value expression."""
+    return _node("float_val", val=val)
 
 
 def string_val(val: str) -> Expr:
-    """A constant str value."""
-    return _node("string_val", val)
+    """Create string value expression."""
+    return _node("string_val", val=val)
 
 
 def bool_val(val: bool) -> Expr:
-    """A constant bool value."""
-    return _node("bool_val", val)
+    """Create boolean value expression."""
+    return _node("bool_val", val=val)
 
 
 def blob_val(val: bytes) -> Expr:
-    """A constant bytes value."""
-    return _node("blob_val", val)
+    """Create blob (bytes) value expression."""
+    return _node("blob_val", val=val)
 
 
 def list_val(val: list[Any]) -> Expr:
-    """A constant list[Any] value."""
-    return _node("list_val", val)
+    """Create list value expression."""
+    return _node("list_val", val=val)
 
 
 def map_val(val: dict[Any, Any]) -> Expr:
-    """A constant dict[Any, Any] value."""
-    return _node("map_val", val)
+    """Create map value expression."""
+    return _node("map_val", val=val)
 
 
 def geo_val(val: str) -> Expr:
-    """A constant str value."""
-    return _node("geo_val", val)
+    """Create geospatial JSON string value expression."""
+    return _node("geo_val", val=val)
 
 
 def nil() -> Expr:
-    """The nil value."""
+    """Create nil value expression."""
     return _node("nil")
 
 
 def infinity() -> Expr:
-    """The infinity value."""
+    """Create infinity value expression."""
     return _node("infinity")
 
 
 def wildcard() -> Expr:
-    """The wildcard value."""
+    """Create wildcard value expression."""
     return _node("wildcard")
 
 
+def int_bin(name: str) -> Expr:
+    """Create 64-bit integer bin expression."""
+    return _node("int_bin", name=name)
+
+
+def float_bin(name: str) -> Expr:
+    """Create 64-bit float bin expression."""
+    return _node("float_bin", name=name)
+
+
+def string_bin(name: str) -> Expr:
+    """Create string bin expression."""
+    return _node("string_bin", name=name)
+
+
+def bool_bin(name: str) -> Expr:
+    """Create boolean bin expression."""
+    return _node("bool_bin", name=name)
+
+
+def blob_bin(name: str) -> Expr:
+    """Create blob bin expression."""
+    return _node("blob_bin", name=name)
+
+
+def list_bin(name: str) -> Expr:
+    """Create list bin expression."""
+    return _node("list_bin", name=name)
+
+
+def map_bin(name: str) -> Expr:
+    """Create map bin expression."""
+    return _node("map_bin", name=name)
+
+
+def geo_bin(name: str) -> Expr:
+    """Create geospatial bin expression."""
+    return _node("geo_bin", name=name)
+
+
+def hll_bin(name: str) -> Expr:
+    """Create HyperLogLog bin expression."""
+    return _node("hll_bin", name=name)
+
+
+def bin_exists(name: str) -> Expr:
+    """Create expression that returns true if bin exists."""
+    return _node("bin_exists", name=name)
+
+
+def bin_type(name: str) -> Expr:
+    """Create expression that returns bin's particle type."""
+    return _node("bin_type", name=name)
+
+
+def key(exp_type: int) -> Expr:
+    """Create record key expression of specified type."""
+    return _node("key", exp_type=exp_type)
+
+
 def key_exists() -> Expr:
-    """The record's key exists."""
+    """Create expression that returns if primary key is stored in record metadata."""
     return _node("key_exists")
 
 
 def set_name() -> Expr:
-    """The record's set name."""
+    """Create expression that returns record set name."""
     return _node("set_name")
 
 
 def record_size() -> Expr:
-    """The record's record size."""
+    """Create expression that returns record size (server 7.0+)."""
     return _node("record_size")
 
 
 def last_update() -> Expr:
-    """The record's last update."""
+    """Create expression that returns record last update time (nanoseconds since epoch)."""
     return _node("last_update")
 
 
 def since_update() -> Expr:
-    """The record's since update."""
+    """Create expression that returns milliseconds since last update."""
     return _node("since_update")
 
 
 def void_time() -> Expr:
-    """The record's void time."""
+    """Create expression that returns record expiration time (nanoseconds since epoch)."""
     return _node("void_time")
 
 
 def ttl() -> Expr:
-    """The record's ttl."""
+    """Create expression that returns record TTL in seconds."""
     return _node("ttl")
 
 
 def is_tombstone() -> Expr:
-    """The record's is tombstone."""
+    """Create expression that returns if record is in tombstone state."""
     return _node("is_tombstone")
 
 
-def int_bin(name: str) -> Expr:
-    """int bin of bin ``name``."""
-    return _node("int_bin", name)
-
-
-def float_bin(name: str) -> Expr:
-    """float bin of bin ``name``."""
-    return _node("float_bin", name)
-
-
-def string_bin(name: str) -> Expr:
-    """string bin of bin ``name``."""
-    return _node("string_bin", name)
-
-
-def bool_bin(name: str) -> Expr:
-    """bool bin of bin ``name``."""
-    return _node("bool_bin", name)
-
-
-def blob_bin(name: str) -> Expr:
-    """blob bin of bin ``name``."""
-    return _node("blob_bin", name)
-
-
-def list_bin(name: str) -> Expr:
-    """list bin of bin ``name``."""
-    return _node("list_bin", name)
-
-
-def map_bin(name: str) -> Expr:
-    """map bin of bin ``name``."""
-    return _node("map_bin", name)
-
-
-def geo_bin(name: str) -> Expr:
-    """geo bin of bin ``name``."""
-    return _node("geo_bin", name)
-
-
-def hll_bin(name: str) -> Expr:
-    """hll bin of bin ``name``."""
-    return _node("hll_bin", name)
-
-
-def bin_exists(name: str) -> Expr:
-    """bin exists of bin ``name``."""
-    return _node("bin_exists", name)
-
-
-def bin_type(name: str) -> Expr:
-    """bin type of bin ``name``."""
-    return _node("bin_type", name)
-
-
-def key(exp_type: int) -> Expr:
-    """The record's user key, read as an ``EXP_TYPE_*`` type (needs a stored key)."""
-    return _node("key", exp_type)
-
-
 def digest_modulo(modulo: int) -> Expr:
-    """The record digest modulo ``modulo``."""
-    return _node("digest_modulo", modulo)
+    """Create expression that returns record digest modulo."""
+    return _node("digest_modulo", modulo=modulo)
 
 
 def eq(left: Expr, right: Expr) -> Expr:
-    """left == right"""
-    return _node("eq", left, right)
+    """Create equal (==) expression."""
+    return _node("eq", left=left, right=right)
 
 
 def ne(left: Expr, right: Expr) -> Expr:
-    """left != right"""
-    return _node("ne", left, right)
+    """Create not equal (!=) expression."""
+    return _node("ne", left=left, right=right)
 
 
 def gt(left: Expr, right: Expr) -> Expr:
-    """left > right"""
-    return _node("gt", left, right)
+    """Create greater than (>) expression."""
+    return _node("gt", left=left, right=right)
 
 
 def ge(left: Expr, right: Expr) -> Expr:
-    """left >= right"""
-    return _node("ge", left, right)
+    """Create greater than or equal (>=) expression."""
+    return _node("ge", left=left, right=right)
 
 
 def lt(left: Expr, right: Expr) -> Expr:
-    """left < right"""
-    return _node("lt", left, right)
+    """Create less than (<) expression."""
+    return _node("lt", left=left, right=right)
 
 
 def le(left: Expr, right: Expr) -> Expr:
-    """left <= right"""
-    return _node("le", left, right)
-
-
-def num_mod(left: Expr, right: Expr) -> Expr:
-    """num mod of two expressions."""
-    return _node("num_mod", left, right)
-
-
-def num_pow(left: Expr, right: Expr) -> Expr:
-    """num pow of two expressions."""
-    return _node("num_pow", left, right)
-
-
-def num_log(left: Expr, right: Expr) -> Expr:
-    """num log of two expressions."""
-    return _node("num_log", left, right)
-
-
-def int_lshift(left: Expr, right: Expr) -> Expr:
-    """int lshift of two expressions."""
-    return _node("int_lshift", left, right)
-
-
-def int_rshift(left: Expr, right: Expr) -> Expr:
-    """int rshift of two expressions."""
-    return _node("int_rshift", left, right)
-
-
-def int_arshift(left: Expr, right: Expr) -> Expr:
-    """int arshift of two expressions."""
-    return _node("int_arshift", left, right)
-
-
-def int_lscan(left: Expr, right: Expr) -> Expr:
-    """int lscan of two expressions."""
-    return _node("int_lscan", left, right)
-
-
-def int_rscan(left: Expr, right: Expr) -> Expr:
-    """int rscan of two expressions."""
-    return _node("int_rscan", left, right)
-
-
-def geo_compare(left: Expr, right: Expr) -> Expr:
-    """geo compare of two expressions."""
-    return _node("geo_compare", left, right)
-
-
-def num_abs(value: Expr) -> Expr:
-    """num abs of an expression."""
-    return _node("num_abs", value)
-
-
-def num_floor(value: Expr) -> Expr:
-    """num floor of an expression."""
-    return _node("num_floor", value)
-
-
-def num_ceil(value: Expr) -> Expr:
-    """num ceil of an expression."""
-    return _node("num_ceil", value)
-
-
-def to_int(value: Expr) -> Expr:
-    """to int of an expression."""
-    return _node("to_int", value)
-
-
-def to_float(value: Expr) -> Expr:
-    """to float of an expression."""
-    return _node("to_float", value)
-
-
-def int_not(value: Expr) -> Expr:
-    """int not of an expression."""
-    return _node("int_not", value)
-
-
-def int_count(value: Expr) -> Expr:
-    """int count of an expression."""
-    return _node("int_count", value)
-
-
-def not_(expr: Expr) -> Expr:
-    """Logical not."""
-    return _node("not", expr)
+    """Create less than or equal (<=) expression."""
+    return _node("le", left=left, right=right)
 
 
 def and_(*exprs: Expr) -> Expr:
-    """and of the expressions."""
-    return _node("and", *exprs)
+    """Create logical AND expression."""
+    return _node("and", exprs=list(exprs))
 
 
 def or_(*exprs: Expr) -> Expr:
-    """or of the expressions."""
-    return _node("or", *exprs)
+    """Create logical OR expression."""
+    return _node("or", exprs=list(exprs))
+
+
+def not_(expr: Expr) -> Expr:
+    """Create logical NOT expression."""
+    return _node("not", expr=expr)
 
 
 def xor_(*exprs: Expr) -> Expr:
-    """xor of the expressions."""
-    return _node("xor", *exprs)
+    """Create logical XOR expression."""
+    return _node("xor", exprs=list(exprs))
 
 
 def num_add(*exprs: Expr) -> Expr:
-    """num_add of the expressions."""
-    return _node("num_add", *exprs)
+    """Create numeric add expression."""
+    return _node("num_add", exprs=list(exprs))
 
 
 def num_sub(*exprs: Expr) -> Expr:
-    """num_sub of the expressions."""
-    return _node("num_sub", *exprs)
+    """Create numeric subtract expression."""
+    return _node("num_sub", exprs=list(exprs))
 
 
 def num_mul(*exprs: Expr) -> Expr:
-    """num_mul of the expressions."""
-    return _node("num_mul", *exprs)
+    """Create numeric multiply expression."""
+    return _node("num_mul", exprs=list(exprs))
 
 
 def num_div(*exprs: Expr) -> Expr:
-    """num_div of the expressions."""
-    return _node("num_div", *exprs)
+    """Create numeric divide expression."""
+    return _node("num_div", exprs=list(exprs))
+
+
+def num_mod(numerator: Expr, denominator: Expr) -> Expr:
+    """Create numeric modulo expression."""
+    return _node("num_mod", exprs=[numerator, denominator])
+
+
+def num_pow(base: Expr, exponent: Expr) -> Expr:
+    """Create numeric power expression."""
+    return _node("num_pow", exprs=[base, exponent])
+
+
+def num_log(num: Expr, base: Expr) -> Expr:
+    """Create numeric log expression."""
+    return _node("num_log", exprs=[num, base])
+
+
+def num_abs(value: Expr) -> Expr:
+    """Create numeric absolute value expression."""
+    return _node("num_abs", exprs=[value])
+
+
+def num_floor(num: Expr) -> Expr:
+    """Create numeric floor expression."""
+    return _node("num_floor", exprs=[num])
+
+
+def num_ceil(num: Expr) -> Expr:
+    """Create numeric ceil expression."""
+    return _node("num_ceil", exprs=[num])
+
+
+def to_int(num: Expr) -> Expr:
+    """Create convert-to-integer expression."""
+    return _node("to_int", exprs=[num])
+
+
+def to_float(num: Expr) -> Expr:
+    """Create convert-to-float expression."""
+    return _node("to_float", exprs=[num])
 
 
 def min_(*exprs: Expr) -> Expr:
-    """min of the expressions."""
-    return _node("min", *exprs)
+    """Create minimum value expression."""
+    return _node("min", exprs=list(exprs))
 
 
 def max_(*exprs: Expr) -> Expr:
-    """max of the expressions."""
-    return _node("max", *exprs)
+    """Create maximum value expression."""
+    return _node("max", exprs=list(exprs))
 
 
 def int_and(*exprs: Expr) -> Expr:
-    """int_and of the expressions."""
-    return _node("int_and", *exprs)
+    """Create integer bitwise AND expression."""
+    return _node("int_and", exprs=list(exprs))
 
 
 def int_or(*exprs: Expr) -> Expr:
-    """int_or of the expressions."""
-    return _node("int_or", *exprs)
+    """Create integer bitwise OR expression."""
+    return _node("int_or", exprs=list(exprs))
 
 
 def int_xor(*exprs: Expr) -> Expr:
-    """int_xor of the expressions."""
-    return _node("int_xor", *exprs)
+    """Create integer bitwise XOR expression."""
+    return _node("int_xor", exprs=list(exprs))
 
 
-def cond(*exprs: Expr) -> Expr:
-    """cond of the expressions."""
-    return _node("cond", *exprs)
+def int_not(expr: Expr) -> Expr:
+    """Create integer bitwise NOT expression."""
+    return _node("int_not", exprs=[expr])
 
 
-def let_(*exprs: Expr) -> Expr:
-    """let of the expressions."""
-    return _node("let", *exprs)
+def int_lshift(value: Expr, shift: Expr) -> Expr:
+    """Create integer left shift expression."""
+    return _node("int_lshift", exprs=[value, shift])
+
+
+def int_rshift(value: Expr, shift: Expr) -> Expr:
+    """Create integer logical right shift expression."""
+    return _node("int_rshift", exprs=[value, shift])
+
+
+def int_arshift(value: Expr, shift: Expr) -> Expr:
+    """Create integer arithmetic right shift expression."""
+    return _node("int_arshift", exprs=[value, shift])
+
+
+def int_count(expr: Expr) -> Expr:
+    """Create integer bit count expression."""
+    return _node("int_count", exprs=[expr])
+
+
+def int_lscan(value: Expr, search: Expr) -> Expr:
+    """Create integer scan from MSB expression."""
+    return _node("int_lscan", exprs=[value, search])
+
+
+def int_rscan(value: Expr, search: Expr) -> Expr:
+    """Create integer scan from LSB expression."""
+    return _node("int_rscan", exprs=[value, search])
 
 
 def regex_compare(regex: str, flags: int, bin_expr: Expr) -> Expr:
-    """True when the string expression matches ``regex``."""
-    return _node("regex_compare", regex, flags, bin_expr)
+    """Create regex string comparison expression."""
+    return _node("regex_compare", regex=regex, flags=flags, bin=bin_expr)
+
+
+def geo_compare(left: Expr, right: Expr) -> Expr:
+    """Create geospatial comparison expression."""
+    return _node("geo_compare", left=left, right=right)
+
+
+def cond(*exprs: Expr) -> Expr:
+    """Create conditional expression: cond(bool1, action1, bool2, action2, ..., default)."""
+    return _node("cond", exprs=list(exprs))
 
 
 def var(name: str) -> Expr:
-    """The value of a variable defined by ``def_``."""
-    return _node("var", name)
+    """Create variable reference expression."""
+    return _node("var", name=name)
 
 
 def def_(name: str, value: Expr) -> Expr:
-    """Defines a variable for ``let_``."""
-    return _node("def", name, value)
+    """Create variable definition expression (used with let_)."""
+    return _node("def", name=name, value=value)
+
+
+def let_(*exprs: Expr) -> Expr:
+    """Create let binding expression: let_(def_("x", ...), def_("y", ...), scope_expr)."""
+    return _node("let", exprs=list(exprs))

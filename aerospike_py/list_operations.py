@@ -1,13 +1,14 @@
 """List (CDT) operations for ``operate``, ``operate_ordered`` and ``batch_operate``.
 
-``policy`` is ``{"order": LIST_*, "flags": LIST_WRITE_*}``; ``return_type`` a ``LIST_RETURN_*``.
+Each builder returns the operation dict aerospike-py 0.14.4 returns (integer ``op`` code,
+same keys), so dicts written by hand in that shape work too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aerospike_py._cdt import Operation, cdt_op
+from aerospike_py._cdt import ListPolicy, Operation, cdt_op, given
 
 __all__ = [
     "Operation",
@@ -44,173 +45,213 @@ __all__ = [
     "list_trim",
 ]
 
+_OP_LIST_APPEND = 1001
+_OP_LIST_APPEND_ITEMS = 1002
+_OP_LIST_INSERT = 1003
+_OP_LIST_INSERT_ITEMS = 1004
+_OP_LIST_POP = 1005
+_OP_LIST_POP_RANGE = 1006
+_OP_LIST_REMOVE = 1007
+_OP_LIST_REMOVE_RANGE = 1008
+_OP_LIST_SET = 1009
+_OP_LIST_TRIM = 1010
+_OP_LIST_CLEAR = 1011
+_OP_LIST_SIZE = 1012
+_OP_LIST_GET = 1013
+_OP_LIST_GET_RANGE = 1014
+_OP_LIST_GET_BY_VALUE = 1015
+_OP_LIST_GET_BY_INDEX = 1016
+_OP_LIST_GET_BY_INDEX_RANGE = 1017
+_OP_LIST_GET_BY_RANK = 1018
+_OP_LIST_GET_BY_RANK_RANGE = 1019
+_OP_LIST_GET_BY_VALUE_LIST = 1020
+_OP_LIST_GET_BY_VALUE_RANGE = 1021
+_OP_LIST_REMOVE_BY_VALUE = 1022
+_OP_LIST_REMOVE_BY_VALUE_LIST = 1023
+_OP_LIST_REMOVE_BY_VALUE_RANGE = 1024
+_OP_LIST_REMOVE_BY_INDEX = 1025
+_OP_LIST_REMOVE_BY_INDEX_RANGE = 1026
+_OP_LIST_REMOVE_BY_RANK = 1027
+_OP_LIST_REMOVE_BY_RANK_RANGE = 1028
+_OP_LIST_INCREMENT = 1029
+_OP_LIST_SORT = 1030
+_OP_LIST_SET_ORDER = 1031
 
-def list_append(bin: str, val: Any, policy: dict[str, int] | None = None) -> Operation:
-    """Appends ``val`` to the list."""
-    return cdt_op("list_append", bin, val=val, list_policy=policy)
+
+def list_append(bin: str, val: Any, policy: ListPolicy | None = None) -> Operation:
+    """Append a value to a list bin."""
+    return cdt_op(_OP_LIST_APPEND, bin, val=val, **given(list_policy=policy))
 
 
-def list_append_items(
-    bin: str, values: list[Any], policy: dict[str, int] | None = None
-) -> Operation:
-    """Appends every item of ``values``."""
-    return cdt_op("list_append_items", bin, values=values, list_policy=policy)
+def list_append_items(bin: str, values: list[Any], policy: ListPolicy | None = None) -> Operation:
+    """Append multiple values to a list bin."""
+    return cdt_op(_OP_LIST_APPEND_ITEMS, bin, val=values, **given(list_policy=policy))
 
 
-def list_insert(bin: str, index: int, val: Any, policy: dict[str, int] | None = None) -> Operation:
-    """Inserts ``val`` at ``index``."""
-    return cdt_op("list_insert", bin, index=index, val=val, list_policy=policy)
+def list_insert(bin: str, index: int, val: Any, policy: ListPolicy | None = None) -> Operation:
+    """Insert a value at the given index."""
+    return cdt_op(_OP_LIST_INSERT, bin, index=index, val=val, **given(list_policy=policy))
 
 
 def list_insert_items(
-    bin: str, index: int, values: list[Any], policy: dict[str, int] | None = None
+    bin: str, index: int, values: list[Any], policy: ListPolicy | None = None
 ) -> Operation:
-    """Inserts ``values`` at ``index``."""
-    return cdt_op("list_insert_items", bin, index=index, values=values, list_policy=policy)
+    """Insert multiple values at the given index."""
+    return cdt_op(_OP_LIST_INSERT_ITEMS, bin, index=index, val=values, **given(list_policy=policy))
 
 
 def list_pop(bin: str, index: int) -> Operation:
-    """Removes and returns the item at ``index``."""
-    return cdt_op("list_pop", bin, index=index)
+    """Remove and return the item at the given index."""
+    return cdt_op(_OP_LIST_POP, bin, index=index)
 
 
 def list_pop_range(bin: str, index: int, count: int) -> Operation:
-    """Removes and returns ``count`` items from ``index``."""
-    return cdt_op("list_pop_range", bin, index=index, count=count)
+    """Remove and return `count` items starting at `index`."""
+    return cdt_op(_OP_LIST_POP_RANGE, bin, index=index, count=count)
 
 
 def list_remove(bin: str, index: int) -> Operation:
-    """Removes the item at ``index``."""
-    return cdt_op("list_remove", bin, index=index)
+    """Remove the item at the given index."""
+    return cdt_op(_OP_LIST_REMOVE, bin, index=index)
 
 
 def list_remove_range(bin: str, index: int, count: int) -> Operation:
-    """Removes ``count`` items from ``index``."""
-    return cdt_op("list_remove_range", bin, index=index, count=count)
+    """Remove `count` items starting at `index`."""
+    return cdt_op(_OP_LIST_REMOVE_RANGE, bin, index=index, count=count)
 
 
 def list_set(bin: str, index: int, val: Any) -> Operation:
-    """Sets the item at ``index``."""
-    return cdt_op("list_set", bin, index=index, val=val)
+    """Set the value at the given index."""
+    return cdt_op(_OP_LIST_SET, bin, index=index, val=val)
 
 
 def list_trim(bin: str, index: int, count: int) -> Operation:
-    """Keeps only ``count`` items from ``index``."""
-    return cdt_op("list_trim", bin, index=index, count=count)
+    """Remove items outside the specified range."""
+    return cdt_op(_OP_LIST_TRIM, bin, index=index, count=count)
 
 
 def list_clear(bin: str) -> Operation:
-    """Removes every item."""
-    return cdt_op("list_clear", bin)
+    """Remove all items from a list bin."""
+    return cdt_op(_OP_LIST_CLEAR, bin)
 
 
 def list_size(bin: str) -> Operation:
-    """Returns the item count."""
-    return cdt_op("list_size", bin)
+    """Return the number of items in a list bin."""
+    return cdt_op(_OP_LIST_SIZE, bin)
 
 
 def list_get(bin: str, index: int) -> Operation:
-    """Returns the item at ``index``."""
-    return cdt_op("list_get", bin, index=index)
+    """Get the item at the given index."""
+    return cdt_op(_OP_LIST_GET, bin, index=index)
 
 
 def list_get_range(bin: str, index: int, count: int) -> Operation:
-    """Returns ``count`` items from ``index``."""
-    return cdt_op("list_get_range", bin, index=index, count=count)
+    """Get `count` items starting at `index`."""
+    return cdt_op(_OP_LIST_GET_RANGE, bin, index=index, count=count)
 
 
 def list_get_by_value(bin: str, val: Any, return_type: int) -> Operation:
-    """Selects items equal to ``val``."""
-    return cdt_op("list_get_by_value", bin, val=val, return_type=return_type)
-
-
-def list_get_by_value_list(bin: str, values: list[Any], return_type: int) -> Operation:
-    """Selects items equal to any of ``values``."""
-    return cdt_op("list_get_by_value_list", bin, values=values, return_type=return_type)
-
-
-def list_get_by_value_range(bin: str, begin: Any, end: Any, return_type: int) -> Operation:
-    """Selects items in ``[begin, end)``."""
-    return cdt_op("list_get_by_value_range", bin, begin=begin, end=end, return_type=return_type)
+    """Get items matching the given value."""
+    return cdt_op(_OP_LIST_GET_BY_VALUE, bin, val=val, return_type=return_type)
 
 
 def list_get_by_index(bin: str, index: int, return_type: int) -> Operation:
-    """Selects the item at ``index``."""
-    return cdt_op("list_get_by_index", bin, index=index, return_type=return_type)
+    """Get item by index with the specified return type."""
+    return cdt_op(_OP_LIST_GET_BY_INDEX, bin, index=index, return_type=return_type)
 
 
 def list_get_by_index_range(
     bin: str, index: int, return_type: int, count: int | None = None
 ) -> Operation:
-    """Selects ``count`` items (or all) from ``index``."""
-    return cdt_op("list_get_by_index_range", bin, index=index, return_type=return_type, count=count)
+    """Get items by index range with the specified return type."""
+    return cdt_op(
+        _OP_LIST_GET_BY_INDEX_RANGE, bin, index=index, return_type=return_type, **given(count=count)
+    )
 
 
 def list_get_by_rank(bin: str, rank: int, return_type: int) -> Operation:
-    """Selects the item of ``rank``."""
-    return cdt_op("list_get_by_rank", bin, rank=rank, return_type=return_type)
+    """Get item by rank with the specified return type."""
+    return cdt_op(_OP_LIST_GET_BY_RANK, bin, rank=rank, return_type=return_type)
 
 
 def list_get_by_rank_range(
     bin: str, rank: int, return_type: int, count: int | None = None
 ) -> Operation:
-    """Selects ``count`` items (or all) from ``rank``."""
-    return cdt_op("list_get_by_rank_range", bin, rank=rank, return_type=return_type, count=count)
+    """Get items by rank range with the specified return type."""
+    return cdt_op(
+        _OP_LIST_GET_BY_RANK_RANGE, bin, rank=rank, return_type=return_type, **given(count=count)
+    )
+
+
+def list_get_by_value_list(bin: str, values: list[Any], return_type: int) -> Operation:
+    """Get items matching any of the given values."""
+    return cdt_op(_OP_LIST_GET_BY_VALUE_LIST, bin, val=values, return_type=return_type)
+
+
+def list_get_by_value_range(bin: str, begin: Any, end: Any, return_type: int) -> Operation:
+    """Get items with values in the range [begin, end)."""
+    return cdt_op(_OP_LIST_GET_BY_VALUE_RANGE, bin, val=begin, val_end=end, return_type=return_type)
 
 
 def list_remove_by_value(bin: str, val: Any, return_type: int) -> Operation:
-    """Removes items equal to ``val``."""
-    return cdt_op("list_remove_by_value", bin, val=val, return_type=return_type)
+    """Remove items matching the given value."""
+    return cdt_op(_OP_LIST_REMOVE_BY_VALUE, bin, val=val, return_type=return_type)
 
 
 def list_remove_by_value_list(bin: str, values: list[Any], return_type: int) -> Operation:
-    """Removes items equal to any of ``values``."""
-    return cdt_op("list_remove_by_value_list", bin, values=values, return_type=return_type)
+    """Remove items matching any of the given values."""
+    return cdt_op(_OP_LIST_REMOVE_BY_VALUE_LIST, bin, val=values, return_type=return_type)
 
 
 def list_remove_by_value_range(bin: str, begin: Any, end: Any, return_type: int) -> Operation:
-    """Removes items in ``[begin, end)``."""
-    return cdt_op("list_remove_by_value_range", bin, begin=begin, end=end, return_type=return_type)
+    """Remove items with values in the range [begin, end)."""
+    return cdt_op(
+        _OP_LIST_REMOVE_BY_VALUE_RANGE, bin, val=begin, val_end=end, return_type=return_type
+    )
 
 
 def list_remove_by_index(bin: str, index: int, return_type: int) -> Operation:
-    """Removes the item at ``index``."""
-    return cdt_op("list_remove_by_index", bin, index=index, return_type=return_type)
+    """Remove item by index with the specified return type."""
+    return cdt_op(_OP_LIST_REMOVE_BY_INDEX, bin, index=index, return_type=return_type)
 
 
 def list_remove_by_index_range(
     bin: str, index: int, return_type: int, count: int | None = None
 ) -> Operation:
-    """Removes ``count`` items (or all) from ``index``."""
+    """Remove items by index range."""
     return cdt_op(
-        "list_remove_by_index_range", bin, index=index, return_type=return_type, count=count
+        _OP_LIST_REMOVE_BY_INDEX_RANGE,
+        bin,
+        index=index,
+        return_type=return_type,
+        **given(count=count),
     )
 
 
 def list_remove_by_rank(bin: str, rank: int, return_type: int) -> Operation:
-    """Removes the item of ``rank``."""
-    return cdt_op("list_remove_by_rank", bin, rank=rank, return_type=return_type)
+    """Remove item by rank."""
+    return cdt_op(_OP_LIST_REMOVE_BY_RANK, bin, rank=rank, return_type=return_type)
 
 
 def list_remove_by_rank_range(
     bin: str, rank: int, return_type: int, count: int | None = None
 ) -> Operation:
-    """Removes ``count`` items (or all) from ``rank``."""
-    return cdt_op("list_remove_by_rank_range", bin, rank=rank, return_type=return_type, count=count)
+    """Remove items by rank range."""
+    return cdt_op(
+        _OP_LIST_REMOVE_BY_RANK_RANGE, bin, rank=rank, return_type=return_type, **given(count=count)
+    )
 
 
-def list_increment(
-    bin: str, index: int, val: int, policy: dict[str, int] | None = None
-) -> Operation:
-    """Adds ``val`` to the integer at ``index``."""
-    return cdt_op("list_increment", bin, index=index, val=val, list_policy=policy)
+def list_increment(bin: str, index: int, val: int, policy: ListPolicy | None = None) -> Operation:
+    """Increment the value at the given index."""
+    return cdt_op(_OP_LIST_INCREMENT, bin, index=index, val=val, **given(list_policy=policy))
 
 
 def list_sort(bin: str, sort_flags: int = 0) -> Operation:
-    """Sorts the list (``LIST_SORT_*``)."""
-    return cdt_op("list_sort", bin, sort_flags=sort_flags)
+    """Sort the list."""
+    return cdt_op(_OP_LIST_SORT, bin, val=sort_flags)
 
 
 def list_set_order(bin: str, list_order: int = 0) -> Operation:
-    """Makes the list ordered or unordered (``LIST_ORDERED``)."""
-    return cdt_op("list_set_order", bin, list_order=list_order)
+    """Set the list order."""
+    return cdt_op(_OP_LIST_SET_ORDER, bin, val=list_order)

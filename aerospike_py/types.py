@@ -5,9 +5,19 @@ from __future__ import annotations
 from typing import Any, NamedTuple, SupportsIndex, TypedDict, overload
 
 __all__ = [
+    "AdminPolicy",
     "AerospikeKey",
+    "AerospikeRecord",
+    "BatchDeleteMeta",
+    "BatchDeletePolicy",
+    "BatchPolicy",
+    "BatchReadPolicy",
     "BatchRecord",
     "BatchRecords",
+    "BatchRetryInfo",
+    "BatchUDFMeta",
+    "BatchUDFPolicy",
+    "BatchWriteResult",
     "BinTuple",
     "Bins",
     "ClientConfig",
@@ -17,10 +27,17 @@ __all__ = [
     "Key",
     "OperateOrderedResult",
     "Policies",
+    "Privilege",
+    "QueryPolicy",
+    "ReadPolicy",
     "Record",
     "RecordMetadata",
+    "RoleInfo",
+    "ScanPolicy",
+    "UserInfo",
     "UserKey",
     "WriteMeta",
+    "WritePolicy",
 ]
 
 UserKey = str | int | bytes
@@ -43,7 +60,8 @@ class AerospikeKey(NamedTuple):
 
 
 class RecordMetadata(NamedTuple):
-    """Generation and remaining time to live in seconds (-1: never expires).
+    """Generation and remaining time to live in seconds (4294967295, the server's 0xFFFFFFFF:
+    never expires, as aerospike-py and the official client report it).
 
     Reads both as attributes (``meta.gen``) and as a mapping (``meta["gen"]``).
     """
@@ -141,6 +159,202 @@ class ClientStats(NamedTuple):
     latency_sum_seconds: float
     busy_polled: int
     busy_poll_answered: int
+
+
+class BatchRetryInfo(NamedTuple):
+    """What the retries of a batch write did (the defaults: one attempt, no retry)."""
+
+    attempts: int = 1
+    max_attempts: int = 1
+    truncated_by_timeout: bool = False
+    unresolved: int = 0
+
+
+class BatchWriteResult(NamedTuple):
+    """Per-record results of a batch write, with its retry counters."""
+
+    batch_records: list[BatchRecord]
+    retry: BatchRetryInfo = BatchRetryInfo()
+
+
+class ReadPolicy(TypedDict, total=False):
+    """Policy keys of a read, as aerospike-py types them."""
+
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    timeout_delay: int
+    filter_expression: Any
+    replica: int
+    read_mode_ap: int
+    read_touch_ttl_percent: int
+
+
+class WritePolicy(TypedDict, total=False):
+    """Policy keys of a write, as aerospike-py types them."""
+
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    timeout_delay: int
+    durable_delete: bool
+    key: int
+    exists: int
+    gen: int
+    commit_level: int
+    ttl: int
+    filter_expression: Any
+    read_mode_ap: int
+    read_touch_ttl_percent: int
+
+
+class BatchPolicy(TypedDict, total=False):
+    """Policy keys of a batch, as aerospike-py types them."""
+
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    timeout_delay: int
+    filter_expression: Any
+    allow_inline: bool
+    allow_inline_ssd: bool
+    respond_all_keys: bool
+    replica: int
+    read_mode_ap: int
+    read_touch_ttl_percent: int
+    concurrency: int
+    key: int
+    exists: int
+    gen: int
+    commit_level: int
+    durable_delete: bool
+    ttl: int
+
+
+class BatchReadPolicy(TypedDict, total=False):
+    """Per-record read policy keys of a batch."""
+
+    read_touch_ttl_percent: int
+    filter_expression: Any
+
+
+class BatchDeletePolicy(TypedDict, total=False):
+    """Per-record delete policy keys of a batch."""
+
+    gen: int
+    key: int
+    commit_level: int
+    durable_delete: bool
+    filter_expression: Any
+
+
+class BatchDeleteMeta(TypedDict, total=False):
+    """Per-record delete overrides of a batch."""
+
+    gen: int
+    key: int
+    commit_level: int
+    durable_delete: bool
+
+
+class BatchUDFPolicy(TypedDict, total=False):
+    """Per-record UDF policy keys of a batch."""
+
+    commit_level: int
+    ttl: int
+    key: int
+    durable_delete: bool
+    filter_expression: Any
+
+
+class BatchUDFMeta(TypedDict, total=False):
+    """Per-record UDF call and policy overrides of a batch."""
+
+    module: str
+    function: str
+    args: list[Any]
+    ttl: int
+    commit_level: int
+    key: int
+    durable_delete: bool
+
+
+class AdminPolicy(TypedDict, total=False):
+    """Policy keys of an info or admin command."""
+
+    timeout: int
+
+
+class QueryPolicy(TypedDict, total=False):
+    """Policy keys of a query, as aerospike-py types them."""
+
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    timeout_delay: int
+    max_records: int
+    records_per_second: int
+    filter_expression: Any
+    replica: int
+    read_mode_ap: int
+    read_touch_ttl_percent: int
+    max_concurrent_nodes: int
+    record_queue_size: int
+    expected_duration: int
+    include_bin_data: bool
+    partition_filter: Any
+
+
+class ScanPolicy(TypedDict, total=False):
+    """Policy keys of a scan, as aerospike-py types them."""
+
+    socket_timeout: int
+    total_timeout: int
+    max_retries: int
+    sleep_between_retries: int
+    timeout_delay: int
+    filter_expression: Any
+    replica: int
+    read_mode_ap: int
+    records_per_second: int
+    max_records: int
+    durable_delete: bool
+    ttl: int
+    partition_filter: Any
+
+
+class Privilege(TypedDict, total=False):
+    """A privilege of a role: its code, and the namespace and set it is limited to."""
+
+    code: int | str
+    ns: str
+    set: str
+
+
+class UserInfo(TypedDict):
+    """A user as the admin commands describe it."""
+
+    user: str
+    roles: list[str]
+    conns_in_use: int
+
+
+class RoleInfo(TypedDict):
+    """A role as the admin commands describe it."""
+
+    name: str
+    privileges: list[Privilege]
+    allowlist: list[str]
+    read_quota: int
+    write_quota: int
+
+
+AerospikeRecord = dict[str, Any]
+"""The bins of one record, as ``BatchReadResult.to_dict`` maps them."""
 
 
 class WriteMeta(TypedDict, total=False):

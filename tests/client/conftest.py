@@ -29,13 +29,13 @@ def config(aerospike_hosts: list[tuple[str, int]]) -> dict[str, Any]:
 
 @pytest.fixture
 def client(config: dict[str, Any]) -> Iterator[aerospike_py.Client]:
-    with aerospike_py.Client(config) as connected:
+    with aerospike_py.Client(config).connect() as connected:
         yield connected
 
 
 @pytest.fixture
 async def async_client(config: dict[str, Any]) -> AsyncIterator[aerospike_py.AsyncClient]:
-    async with aerospike_py.AsyncClient(config) as connected:
+    async with await aerospike_py.AsyncClient(config).connect() as connected:
         yield connected
 
 

@@ -33,7 +33,7 @@ async def test_in_flight_never_exceeds_the_cap_and_excess_is_rejected(
             "operation_queue_timeout_ms": 1,
             "total_timeout": 10_000,
         }
-        async with aerospike_py.AsyncClient(config) as client:
+        async with await aerospike_py.AsyncClient(config).connect() as client:
             relay.hold()  # the first two writes keep their slots until every other one gave up
             writes = asyncio.gather(
                 *(client.put(key, {"v": key[2]}) for key in keys), return_exceptions=True
@@ -61,7 +61,7 @@ async def test_a_stalled_slot_rejects_with_the_time_waited(
             "operation_queue_timeout_ms": 50,
             "total_timeout": 10_000,
         }
-        async with aerospike_py.AsyncClient(config) as client:
+        async with await aerospike_py.AsyncClient(config).connect() as client:
             relay.hold()
             stalled = asyncio.ensure_future(client.put((NS, set_name, "a"), {"v": 1}))
             assert await wait_until_async(lambda: client.stats().in_flight == 1, 5)
@@ -83,7 +83,7 @@ def test_sync_backpressure_while_a_thread_holds_the_slot(
         "operation_queue_timeout_ms": 20,
         "total_timeout": 30_000,
     }
-    with aerospike_py.Client(config) as client:
+    with aerospike_py.Client(config).connect() as client:
         client.put((NS, set_name, "k"), {"v": 1})
         threaded_relay.hold()
         holder = threading.Thread(target=client.get, args=((NS, set_name, "k"),))
@@ -105,7 +105,7 @@ async def test_a_cancelled_command_never_leaves_its_reply_to_the_next(
     """A connection whose reply was still on its way must not go back to the pool: the next
     command on it would read the cancelled one's record."""
     keys = [(NS, "cancelled", i) for i in range(50)]
-    async with aerospike_py.AsyncClient({"hosts": devserver.hosts}) as client:
+    async with await aerospike_py.AsyncClient({"hosts": devserver.hosts}).connect() as client:
         for i, key in enumerate(keys):
             await client.put(key, {"i": i})
         devserver.inject_latency(100, commands=("read",))
@@ -134,7 +134,7 @@ async def test_cancelling_frees_the_slot(
             "operation_queue_timeout_ms": 10_000,
             "total_timeout": 10_000,
         }
-        async with aerospike_py.AsyncClient(config) as client:
+        async with await aerospike_py.AsyncClient(config).connect() as client:
             await client.put((NS, set_name, "k"), {"v": 1})
             queued_count = 1 if waiting == "one" else (aerospike_py.runtime_workers() or 0) + 1
             relay.hold()
@@ -189,7 +189,7 @@ FORK_SCRIPT = textwrap.dedent(
         await client.connect()
 
     async def fresh_async_get():
-        async with aerospike_py.AsyncClient({"hosts": hosts}) as client:
+        async with await aerospike_py.AsyncClient({"hosts": hosts}).connect() as client:
             return await async_get(client)
 
     parent = aerospike_py.Client({"hosts": hosts}).connect()
@@ -292,7 +292,7 @@ async def test_time_queued_for_a_slot_counts_in_the_total_timeout(
     """One deadline per call: 300 ms queued + 300 ms served overruns a 450 ms total_timeout."""
     key = (NS, set_name, "k")
     config = {"hosts": devserver.hosts, "max_concurrent_operations": 1}
-    async with aerospike_py.AsyncClient(config) as client:
+    async with await aerospike_py.AsyncClient(config).connect() as client:
         await client.put(key, {"v": 1})
         devserver.inject_latency(300, commands=("read",))
         holder = asyncio.ensure_future(client.get(key, policy={"total_timeout": 5000}))
@@ -310,7 +310,7 @@ async def test_a_call_still_queued_at_its_deadline_gives_up(
     """With no queue timeout (the default) the wait still ends at the call's total_timeout."""
     key = (NS, set_name, "k")
     config = {"hosts": devserver.hosts, "max_concurrent_operations": 1}
-    async with aerospike_py.AsyncClient(config) as client:
+    async with await aerospike_py.AsyncClient(config).connect() as client:
         await client.put(key, {"v": 1})
         devserver.stall(commands=("read",))
         holder = asyncio.ensure_future(client.get(key, policy={"total_timeout": 10_000}))

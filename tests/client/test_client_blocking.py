@@ -18,7 +18,7 @@ def test_an_idle_client_still_sees_a_node_join() -> None:
     with DevServer(nodes=2) as server:
         server.stop_node(1)
         config = {"hosts": server.hosts[:1], "tend_interval": 50}
-        with aerospike_py.Client(config) as client:
+        with aerospike_py.Client(config).connect() as client:
             assert len(client.get_node_names()) == 1
             server.start_node(1)
             assert wait_until(lambda: len(client.get_node_names()) == 2, 5)

@@ -54,7 +54,7 @@ def devserver() -> Iterator[DevServer]:
 @pytest.fixture
 def polling_client(devserver: DevServer) -> Iterator[aerospike_py.Client]:
     config = {"hosts": devserver.hosts, "busy_poll_us": BUDGET_US}
-    with aerospike_py.Client(config) as connected:
+    with aerospike_py.Client(config).connect() as connected:
         connected.put(KEY, {"a": 1})
         gets(connected, WARM_UP)
         yield connected
@@ -80,7 +80,7 @@ def test_a_lone_caller_polls_for_prompt_replies(polling_client: aerospike_py.Cli
 
 def test_a_zero_budget_never_polls(devserver: DevServer) -> None:
     config = {"hosts": devserver.hosts, "busy_poll_us": 0}
-    with aerospike_py.Client(config) as client:
+    with aerospike_py.Client(config).connect() as client:
         client.put(KEY, {"a": 1})
         assert gets(client, 50) == (0, 0)
 

@@ -39,7 +39,7 @@ def stored_user_keys(client: aerospike_py.Client, set_name: str) -> dict[Any, An
 @pytest.fixture
 def slow_reads(devserver: DevServer) -> Iterator[DevServer]:
     """A dev server holding KEY, that answers reads LATENCY_MS late."""
-    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+    with aerospike_py.Client({"hosts": devserver.hosts}).connect() as client:
         client.put(KEY, {"a": 1})
     devserver.inject_latency(LATENCY_MS, commands=("read",))
     try:
@@ -154,7 +154,7 @@ def test_cluster_name_must_match_the_cluster(
 def test_min_conns_per_node_opens_connections_at_connect(devserver: DevServer) -> None:
     """Without it a client opens 3 connections at connect (seed, tend, first pooled one)."""
     wanted = 8
-    with aerospike_py.Client({"hosts": devserver.hosts, "min_conns_per_node": wanted}):
+    with aerospike_py.Client({"hosts": devserver.hosts, "min_conns_per_node": wanted}).connect():
         assert wait_until(lambda: devserver.connections_accepted[0] >= wanted, 1.5), (
             devserver.connections_accepted
         )
@@ -180,7 +180,7 @@ def test_a_short_default_timeout_times_a_slow_read_out(
 ) -> None:
     """The crate's own defaults (1 s total) would wait for the slow answer."""
     with (
-        aerospike_py.Client({"hosts": slow_reads.hosts, **config_extra}) as client,
+        aerospike_py.Client({"hosts": slow_reads.hosts, **config_extra}).connect() as client,
         pytest.raises(aerospike_py.AerospikeTimeoutError),
     ):
         client.get(KEY)
@@ -200,7 +200,7 @@ def test_a_short_default_timeout_times_a_slow_read_out(
 def test_a_generous_timeout_waits_for_a_slow_read(
     slow_reads: DevServer, config_extra: dict[str, Any], policy: dict[str, Any] | None
 ) -> None:
-    with aerospike_py.Client({"hosts": slow_reads.hosts, **config_extra}) as client:
+    with aerospike_py.Client({"hosts": slow_reads.hosts, **config_extra}).connect() as client:
         assert client.get(KEY, policy=policy).bins == {"a": 1}
 
 
@@ -208,7 +208,7 @@ def test_a_generous_timeout_waits_for_a_slow_read(
 def test_a_call_policy_wins_over_a_generous_default(slow_reads: DevServer) -> None:
     config = {"hosts": slow_reads.hosts, "policies": {"read": {"total_timeout": GENEROUS}}}
     with (
-        aerospike_py.Client(config) as client,
+        aerospike_py.Client(config).connect() as client,
         pytest.raises(aerospike_py.AerospikeTimeoutError),
     ):
         client.get(KEY, policy={"total_timeout": SHORT, "max_retries": 0})
@@ -221,7 +221,7 @@ def test_family_timeouts_apply_to_their_family_only(devserver: DevServer, family
         "hosts": devserver.hosts,
         "policies": {family: {"total_timeout": SHORT, "max_retries": 0}},
     }
-    with aerospike_py.Client(config) as client:
+    with aerospike_py.Client(config).connect() as client:
         client.put(KEY, {"a": 1})
         devserver.inject_latency(LATENCY_MS, commands=("read", "write"))
         try:
@@ -238,7 +238,7 @@ def test_family_timeouts_apply_to_their_family_only(devserver: DevServer, family
 @pytest.mark.devserver_only
 async def test_async_client_applies_the_default_timeout(slow_reads: DevServer) -> None:
     config = {"hosts": slow_reads.hosts, "total_timeout": SHORT, "max_retries": 0}
-    async with aerospike_py.AsyncClient(config) as client:
+    async with await aerospike_py.AsyncClient(config).connect() as client:
         with pytest.raises(aerospike_py.AerospikeTimeoutError):
             await client.get(KEY)
 
@@ -257,7 +257,7 @@ async def test_async_client_applies_the_default_timeout(slow_reads: DevServer) -
 def test_default_max_retries_decides_whether_a_dropped_read_is_retried(
     devserver: DevServer, config_extra: dict[str, Any], recovers: bool
 ) -> None:
-    with aerospike_py.Client({"hosts": devserver.hosts, **config_extra}) as client:
+    with aerospike_py.Client({"hosts": devserver.hosts, **config_extra}).connect() as client:
         client.put(KEY, {"a": 1})
         devserver.close_next(2, commands=("read",))
         try:
@@ -273,7 +273,7 @@ def test_default_max_retries_decides_whether_a_dropped_read_is_retried(
 @pytest.mark.devserver_only
 def test_default_sleep_between_retries_spaces_the_retries(devserver: DevServer) -> None:
     config = {"hosts": devserver.hosts, "max_retries": 2, "sleep_between_retries": 150}
-    with aerospike_py.Client(config) as client:
+    with aerospike_py.Client(config).connect() as client:
         client.put(KEY, {"a": 1})
         devserver.close_next(2, commands=("read",))
         try:

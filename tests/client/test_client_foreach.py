@@ -28,7 +28,7 @@ pytestmark = pytest.mark.devserver_only
 def cluster() -> Iterator[DevServer]:
     """Two nodes holding RECORDS records between them."""
     with DevServer(nodes=2) as server:
-        with aerospike_py.Client({"hosts": server.hosts}) as writer:
+        with aerospike_py.Client({"hosts": server.hosts}).connect() as writer:
             for i in range(RECORDS):
                 writer.put((NS, SET, i), {"i": i})
         yield server
@@ -58,7 +58,7 @@ def releasing_node_1(cluster: DevServer, events: list[str]) -> Callable[[Any], N
 def test_records_reach_the_callback_before_the_query_ends(cluster: DevServer) -> None:
     events: list[str] = []
     on_record = releasing_node_1(cluster, events)
-    with aerospike_py.Client(config(cluster)) as client:
+    with aerospike_py.Client(config(cluster)).connect() as client:
         cluster.stall(commands=["query"], node=1)
         client.query(NS, SET).foreach(on_record)
         assert events[0] == "record while node 1 is held"
@@ -72,7 +72,7 @@ def test_returning_false_stops_the_query(cluster: DevServer) -> None:
         seen.append(record.bins["i"] if record.bins else -1)
         return len(seen) < 5
 
-    with aerospike_py.Client(config(cluster)) as client:
+    with aerospike_py.Client(config(cluster)).connect() as client:
         cluster.stall(commands=["query"], node=1)
         client.query(NS, SET).foreach(first_five)  # returns although node 1 never answered
         assert len(seen) == 5
@@ -92,7 +92,7 @@ def test_a_callback_exception_stops_the_query_and_propagates(cluster: DevServer)
         if len(seen) == 3:
             raise Stop("third record")
 
-    with aerospike_py.Client(config(cluster)) as client:
+    with aerospike_py.Client(config(cluster)).connect() as client:
         cluster.stall(commands=["query"], node=1)
         with pytest.raises(Stop, match="third record"):
             client.query(NS, SET).foreach(fail_on_third)
@@ -118,13 +118,13 @@ def test_only_false_stops_not_other_falsy_answers(cluster: DevServer) -> None:
         count += 1
         return answers[count % len(answers)]
 
-    with aerospike_py.Client(config(cluster)) as client:
+    with aerospike_py.Client(config(cluster)).connect() as client:
         client.query(NS, SET).foreach(falsy)
     assert count == RECORDS
 
 
 async def test_async_foreach_streams_stops_and_propagates(cluster: DevServer) -> None:
-    async with aerospike_py.AsyncClient(config(cluster)) as client:
+    async with await aerospike_py.AsyncClient(config(cluster)).connect() as client:
         events: list[str] = []
         on_record = releasing_node_1(cluster, events)
         cluster.stall(commands=["query"], node=1)
@@ -153,7 +153,7 @@ async def test_async_foreach_streams_stops_and_propagates(cluster: DevServer) ->
 
 
 async def test_an_async_callback_is_awaited_and_can_stop_the_query(cluster: DevServer) -> None:
-    async with aerospike_py.AsyncClient(config(cluster)) as client:
+    async with await aerospike_py.AsyncClient(config(cluster)).connect() as client:
         stored: list[int] = []
 
         async def store(record: aerospike_py.Record) -> bool:
@@ -166,7 +166,7 @@ async def test_an_async_callback_is_awaited_and_can_stop_the_query(cluster: DevS
 
 
 async def test_cancelling_an_async_foreach_frees_its_slot(cluster: DevServer) -> None:
-    async with aerospike_py.AsyncClient(config(cluster)) as client:
+    async with await aerospike_py.AsyncClient(config(cluster)).connect() as client:
         cluster.stall(commands=["query"], node=1)
         arrived = asyncio.Event()
         task = asyncio.ensure_future(client.query(NS, SET).foreach(lambda _: arrived.set()))

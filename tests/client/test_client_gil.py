@@ -14,7 +14,7 @@ NS = "test"
 def test_a_stalled_get_does_not_hold_the_gil(threaded_relay: ThreadedRelay, set_name: str) -> None:
     outcome: dict[str, Any] = {}
     config = {"hosts": [threaded_relay.host], "total_timeout": 30_000}
-    with aerospike_py.Client(config) as client:
+    with aerospike_py.Client(config).connect() as client:
         client.put((NS, set_name, "k"), {"v": 1})
         threaded_relay.hold()
 

@@ -197,7 +197,8 @@ async def test_a_close_cancelled_at_once_still_closes_everything(
         return len(os.listdir("/proc/self/fd"))
 
     config = {"hosts": aerospike_hosts, "min_conns_per_node": 4}
-    async with aerospike_py.AsyncClient(config):  # the runtime's own descriptors stay
+    # the runtime's own descriptors stay
+    async with await aerospike_py.AsyncClient(config).connect():
         pass
     baseline = open_descriptors()
     client = aerospike_py.AsyncClient(config)

@@ -31,7 +31,7 @@ def float_keyed(
 ) -> tuple[str, str, str]:
     """The key of a record whose map bin reaches clients of the relay with a float key."""
     key = (NS, set_name, "float-keyed")
-    with aerospike_py.Client({"hosts": aerospike_hosts}) as client:
+    with aerospike_py.Client({"hosts": aerospike_hosts}).connect() as client:
         client.put(key, {"m": {b"abc": "x"}})
     threaded_relay.rewrite_answers(BYTES_KEY, FLOAT_KEY)
     return key
@@ -40,7 +40,7 @@ def float_keyed(
 def test_sync_panic_raises_client_error_and_the_client_keeps_working(
     threaded_relay: ThreadedRelay, float_keyed: tuple[Any, ...], set_name: str
 ) -> None:
-    with aerospike_py.Client({"hosts": [threaded_relay.host]}) as client:
+    with aerospike_py.Client({"hosts": [threaded_relay.host]}).connect() as client:
         with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT) as raised:
             client.get(float_keyed)
         assert raised.value.result_code == -1
@@ -58,7 +58,7 @@ async def test_async_panic_reaches_the_awaiting_task_and_frees_its_slot(
     threaded_relay: ThreadedRelay, float_keyed: tuple[Any, ...], set_name: str
 ) -> None:
     config = {"hosts": [threaded_relay.host], "max_concurrent_operations": 1}
-    async with aerospike_py.AsyncClient(config) as client:
+    async with await aerospike_py.AsyncClient(config).connect() as client:
         for _ in range(3):  # with one slot, a leaked slot would make the second attempt queue
             with pytest.raises(aerospike_py.ClientError, match=PANIC_TEXT):
                 await asyncio.wait_for(client.get(float_keyed), timeout=10)

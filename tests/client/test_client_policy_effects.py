@@ -42,14 +42,14 @@ def has_the_namespace_default_ttl(client: aerospike_py.Client, key: tuple[str, s
     """A default-ttl of 0 means never expire, which a record's meta shows as -1."""
     default = namespace_default_ttl(client)
     ttl = ttl_of(client, key)
-    return ttl == -1 if default == 0 else near(ttl, default)
+    return ttl == 0xFFFFFFFF if default == 0 else near(ttl, default)
 
 
 @pytest.fixture
 def ttl_client(config: dict[str, Any]) -> Iterator[aerospike_py.Client]:
     """A client whose default write TTL (TTL_CLIENT_DEFAULT) is CLIENT_DEFAULT_TTL."""
     configured = {**config, "policies": {"write": {"ttl": CLIENT_DEFAULT_TTL}}}
-    with aerospike_py.Client(configured) as connected:
+    with aerospike_py.Client(configured).connect() as connected:
         yield connected
 
 
@@ -186,7 +186,7 @@ def test_ttl_never_expire(client: aerospike_py.Client, set_name: str, where: str
         client.put(key, {"v": 2}, meta={"ttl": aerospike_py.TTL_NEVER_EXPIRE})
     else:
         client.put(key, {"v": 2}, policy={"ttl": aerospike_py.TTL_NEVER_EXPIRE})
-    assert ttl_of(client, key) == -1
+    assert ttl_of(client, key) == 0xFFFFFFFF
 
 
 def test_ttl_dont_update_keeps_the_ttl_even_with_a_client_default(

@@ -36,7 +36,7 @@ def test_idle_timeout_alone_replaces_an_idle_connection(
 ) -> None:
     """Tends are a minute apart, so only the get can open a connection."""
     client_config = {"hosts": devserver.hosts, "tend_interval": 60_000, **config}
-    with aerospike_py.Client(client_config) as client:
+    with aerospike_py.Client(client_config).connect() as client:
         client.put(KEY, {"a": 1})
         before = settled_connections(devserver)
         time.sleep(1.5)
@@ -45,7 +45,7 @@ def test_idle_timeout_alone_replaces_an_idle_connection(
 
 
 def test_a_connection_the_server_reaped_is_replaced_without_a_retry(devserver: DevServer) -> None:
-    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+    with aerospike_py.Client({"hosts": devserver.hosts}).connect() as client:
         client.put(KEY, {"a": 0})
         reaping = client.info_all("set-config:context=service;proto-fd-idle-ms=100")
         assert [answer.response for answer in reaping] == ["ok"]

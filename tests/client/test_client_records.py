@@ -109,7 +109,7 @@ def test_ttl_meta(client: aerospike_py.Client, set_name: str) -> None:
     client.put(key, {"v": 3}, meta={"ttl": aerospike_py.TTL_NEVER_EXPIRE})
     meta = client.get(key).meta
     assert meta is not None
-    assert meta.ttl == -1
+    assert meta.ttl == 0xFFFFFFFF  # the server's "never expires"
     client.touch(key, 50)
     meta = client.get(key).meta
     assert meta is not None
@@ -156,7 +156,7 @@ async def test_async_commands(async_client: aerospike_py.AsyncClient, set_name: 
 async def test_async_gather_many_under_a_cap(config: dict[str, Any], set_name: str) -> None:
     keys = [(NS, set_name, f"key{i}") for i in range(1000)]
     capped = {**config, "max_concurrent_operations": 64}
-    async with aerospike_py.AsyncClient(capped) as client:
+    async with await aerospike_py.AsyncClient(capped).connect() as client:
         await asyncio.gather(*(client.put(k, {"i": i}) for i, k in enumerate(keys)))
         records = await asyncio.gather(*(client.get(k) for k in keys))
         stats = client.stats()
@@ -185,7 +185,7 @@ def test_connect_to_nothing_raises_cluster_error() -> None:
 def test_a_key_with_no_node_raises_cluster_error_not_in_doubt() -> None:
     """As the official client's InvalidNodeError (-8): a write that was never sent is not in
     doubt, and no timeout elapsed."""
-    with DevServer() as server, aerospike_py.Client({"hosts": server.hosts}) as client:
+    with DevServer() as server, aerospike_py.Client({"hosts": server.hosts}).connect() as client:
         client.put((NS, "gone", 1), {"i": 1})
         server.stop_node(0)
         assert wait_until(lambda: not client.get_node_names(), 10)
@@ -204,7 +204,7 @@ def test_only_a_write_that_timed_out_is_in_doubt(devserver: DevServer) -> None:
     """A read that timed out changed nothing; a write may have been applied (as the official
     client reports them). The same holds for a connection lost after the request went out."""
     slow = {"total_timeout": 100, "max_retries": 0}
-    with aerospike_py.Client({"hosts": devserver.hosts}) as client:
+    with aerospike_py.Client({"hosts": devserver.hosts}).connect() as client:
         client.put((NS, "doubt", 1), {"n": 1})
         devserver.inject_latency(300)
         for call, in_doubt in (

@@ -120,7 +120,7 @@ def test_write_snippets(client: aerospike.Client, set_name: str) -> None:
 
 
 def test_async_snippet(aerospike_hosts: list[tuple[str, int]]) -> None:
-    with aerospike.Client({"hosts": aerospike_hosts}) as client:
+    with aerospike.Client({"hosts": aerospike_hosts}).connect() as client:
         for i in range(1000):
             client.put(("test", "demo", f"key{i}"), {"i": i})
     host, port = aerospike_hosts[0]

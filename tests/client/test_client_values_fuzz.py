@@ -55,7 +55,7 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture(scope="module")
 def clients(aerospike_hosts: list[tuple[str, int]]) -> Iterator[tuple[aerospike_py.Client, Any]]:
-    with aerospike_py.Client({"hosts": aerospike_hosts}) as ours:
+    with aerospike_py.Client({"hosts": aerospike_hosts}).connect() as ours:
         official = aerospike.client({"hosts": aerospike_hosts}).connect()
         yield ours, official
         official.close()

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyInt, PyTuple, PyType};
 
 use crate::bridge::{self, Start};
 use crate::convert::{namespace_from_py, set_from_py};
 use crate::core::{Core, Drive, IndexSpec, Job, Modify};
-use crate::errors::Failure;
+use crate::errors::{client_error, invalid_arg, Failure};
 use crate::gate::LATENCY_BOUNDS;
 use crate::query::{AsyncQuery, Query};
 use crate::reply::Reply;
@@ -131,8 +131,10 @@ macro_rules! commands {
                 shield(py, || $run(py, self.core.remove(py, key, meta, policy)))
             }
 
-            #[pyo3(signature = (key, val=None, meta=None, policy=None))]
+            /// `val=0`, the default as in aerospike-py, leaves the TTL to `meta` and the policy.
+            #[pyo3(signature = (key, val=None, meta=None, policy=None), text_signature = "($self, key, val=0, meta=None, policy=None)")]
             fn touch<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, val: Option<&Bound<'py, PyAny>>, meta: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let val = val.filter(|v| !(v.is_exact_instance_of::<PyInt>() && v.extract::<i64>().ok() == Some(0)));
                 shield(py, || $run(py, self.core.touch(py, key, val, meta, policy)))
             }
 
@@ -198,6 +200,9 @@ macro_rules! commands {
 
             #[pyo3(signature = (policy=None))]
             fn ping<'py>(&self, py: Python<'py>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                if !self.core.is_connected() {
+                    return shield(py, || Self::answer(py, false.into_pyobject(py)?.to_owned().into_any().unbind()));
+                }
                 shield(py, || $run(py, self.core.ping(py, policy)))
             }
 
@@ -229,16 +234,58 @@ macro_rules! commands {
 }
 
 /// The blocking client: every call releases the GIL while Rust waits.
-#[pyclass(frozen, module = "aerospike_py._native")]
+#[pyclass(frozen, subclass, module = "aerospike_py._native")]
 pub struct Client {
     core: Arc<Core>,
 }
 
+/// The credentials `connect(username, password)` was given: both or neither.
+fn credentials(
+    py: Python<'_>,
+    username: Option<String>,
+    password: Option<String>,
+) -> PyResult<Option<(String, String)>> {
+    match (username, password) {
+        (Some(user), Some(password)) => Ok(Some((user, password))),
+        (None, None) => Ok(None),
+        _ => Err(invalid_arg(
+            py,
+            "connect() takes a username and a password, or neither",
+        )),
+    }
+}
+
+/// A connect of a connected client is refused, as aerospike-py refuses it: the caller would
+/// otherwise believe it now uses other hosts or credentials.
+fn refuse_reconnect(py: Python<'_>, core: &Core) -> PyResult<()> {
+    if core.is_connected() {
+        return Err(client_error(
+            py,
+            "Cannot connect: client is already connected. Close the client before reconnecting.",
+        ));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// A result given without a command.
+    fn answer(py: Python<'_>, value: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {
+        Ok(value.into_bound(py))
+    }
+}
+
 commands!(Client, Drive::Caller, run_blocking, Query, {
-    fn connect(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+    #[pyo3(signature = (username=None, password=None))]
+    fn connect(
+        slf: Bound<'_, Self>,
+        username: Option<String>,
+        password: Option<String>,
+    ) -> PyResult<Bound<'_, Self>> {
         let py = slf.py();
         shield(py, || {
-            if let Some(job) = slf.get().core.connect(py)? {
+            refuse_reconnect(py, &slf.get().core)?;
+            let credentials = credentials(py, username, password)?;
+            if let Some(job) = slf.get().core.connect(py, credentials)? {
                 run_lifecycle_blocking(py, job)?;
             }
             Ok(slf.clone())
@@ -254,8 +301,9 @@ commands!(Client, Drive::Caller, run_blocking, Query, {
         })
     }
 
-    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-        Self::connect(slf)
+    /// The client as it is: `with` closes it on exit but does not connect it, as in aerospike-py.
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
     }
 
     fn __exit__(
@@ -271,17 +319,23 @@ commands!(Client, Drive::Caller, run_blocking, Query, {
 });
 
 /// The asyncio client: every command returns an awaitable; cancelling it cancels the command.
-#[pyclass(frozen, module = "aerospike_py._native")]
+#[pyclass(frozen, subclass, module = "aerospike_py._native")]
 pub struct AsyncClient {
     core: Arc<Core>,
 }
 
 impl AsyncClient {
-    fn connect_job(slf: &Bound<'_, Self>) -> PyResult<Job> {
+    /// A result given without a command: an already finished future.
+    fn answer(py: Python<'_>, value: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {
+        completed(py, value)
+    }
+
+    fn connect_job(slf: &Bound<'_, Self>, credentials: Option<(String, String)>) -> PyResult<Job> {
         let py = slf.py();
         let this: Py<PyAny> = slf.clone().into_any().unbind();
         let core = &slf.get().core;
-        Ok(match core.connect(py)? {
+        refuse_reconnect(py, core)?;
+        Ok(match core.connect(py, credentials)? {
             Some(job) => Job {
                 runtime: job.runtime,
                 future: Box::pin(async move {
@@ -314,9 +368,18 @@ impl AsyncClient {
 }
 
 commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
-    fn connect<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (username=None, password=None))]
+    fn connect<'py>(
+        slf: Bound<'py, Self>,
+        username: Option<String>,
+        password: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        shield(py, || run_lifecycle_async(py, Self::connect_job(&slf)))
+        shield(py, || {
+            let job = credentials(py, username, password)
+                .and_then(|credentials| Self::connect_job(&slf, credentials));
+            run_lifecycle_async(py, job)
+        })
     }
 
     fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -327,8 +390,11 @@ commands!(AsyncClient, Drive::Workers, run_async, AsyncQuery, {
         })
     }
 
+    /// Resolves to the client as it is: `async with` closes it on exit but does not connect it,
+    /// as in aerospike-py.
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        Self::connect(slf)
+        let py = slf.py();
+        shield(py, || completed(py, slf.into_any().unbind()))
     }
 
     fn __aexit__<'py>(

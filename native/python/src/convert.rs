@@ -419,11 +419,15 @@ pub fn key_to_py<'a, 'py>(
     )
 }
 
-/// Remaining time to live in seconds; -1 when the record never expires.
+/// The server's "never expires" TTL (0xFFFFFFFF), which aerospike-py and the official client
+/// report as is.
+const NEVER_EXPIRES: i64 = 0xFFFF_FFFF;
+
+/// Remaining time to live in seconds; `NEVER_EXPIRES` when the record never expires.
 pub fn ttl_seconds(record: &Record) -> i64 {
-    record
-        .time_to_live()
-        .map_or(-1, |ttl| i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX))
+    record.time_to_live().map_or(NEVER_EXPIRES, |ttl| {
+        i64::try_from(ttl.as_secs()).unwrap_or(NEVER_EXPIRES)
+    })
 }
 
 pub fn meta_to_py<'py>(py: Python<'py>, record: &Record) -> PyResult<Bound<'py, PyAny>> {

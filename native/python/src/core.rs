@@ -139,7 +139,12 @@ impl Core {
     }
 
     /// The connect job; the runtime starts here (lazily) if it is not running yet.
-    pub fn connect(self: &Arc<Self>, py: Python<'_>) -> PyResult<Option<Job>> {
+    /// `credentials` (user, password) replace those of the config for this connection.
+    pub fn connect(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        credentials: Option<(String, String)>,
+    ) -> PyResult<Option<Job>> {
         self.check_process(py)?;
         if self.is_connected() {
             return Ok(None);
@@ -153,7 +158,10 @@ impl Core {
         let connecting = Connecting(self.clone());
         let runtime = self.runtime(py)?;
         let core = self.clone();
-        let policy = self.config.client_policy.clone();
+        let mut policy = self.config.client_policy.clone();
+        if let Some((user, password)) = credentials {
+            policy.auth_mode = aerospike::AuthMode::Internal(user, password);
+        }
         let hosts = self.config.hosts.clone();
         let session_runtime = runtime.clone();
         let future = Box::pin(async move {

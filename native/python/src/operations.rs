@@ -1,10 +1,14 @@
-//! Operation dicts (`{"op": ..., "bin": ..., ...}`) for `operate`, `operate_ordered` and batches.
-//! Scalar operations use the OPERATOR_* ints; list and map operations use names such as
-//! "list_append", built by `aerospike_py.list_operations` and `map_operations`.
+//! Operation dicts (`{"op": ..., "bin": ..., ...}`) for `operate`, `operate_ordered` and batches,
+//! as aerospike-py 0.14.4 and the official client shape them: scalar operations use the
+//! OPERATOR_* ints, list/map/HLL/bit operations the codes 1001.., 2001.., 3001.. and 4001..
+//! (built by `aerospike_py.list_operations`, `map_operations`, `hll_operations` and
+//! `bit_operations`). The builders' names ("list_append") are accepted as codes too.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use aerospike::operations::bitwise::{self, BitPolicy, BitwiseOverflowActions, BitwiseResizeFlags};
+use aerospike::operations::hll::{self, HLLPolicy};
 use aerospike::operations::lists::{self, ToListReturnTypeBitmask};
 use aerospike::operations::maps::{self, ToMapReturnTypeBitmask};
 use aerospike::operations::{
@@ -322,6 +326,75 @@ impl<'a, 'py> OpDict<'a, 'py> {
         }
     }
 
+    /// An optional bool (False when absent).
+    fn flag(&self, key: &'static str) -> PyResult<bool> {
+        match self.item(key)? {
+            Some(value) => value.extract::<bool>().map_err(|_| {
+                invalid_arg(
+                    self.py(),
+                    format!(
+                        "{key:?} of operation {:.120} must be a bool",
+                        Brief(self.dict)
+                    ),
+                )
+            }),
+            None => Ok(false),
+        }
+    }
+
+    /// An optional int that must be one of `allowed`.
+    fn choice(&self, key: &'static str, allowed: &[i64]) -> PyResult<Option<i64>> {
+        match self.optional_int(key)? {
+            Some(value) if !allowed.contains(&value) => Err(invalid_arg(
+                self.py(),
+                format!(
+                    "{key:?} of operation {:.120} must be one of {allowed:?}",
+                    Brief(self.dict)
+                ),
+            )),
+            value => Ok(value),
+        }
+    }
+
+    /// `bit_policy`: the BIT_WRITE_* flags.
+    fn bit_policy(&self) -> PyResult<BitPolicy> {
+        let flags = self.optional_int("bit_policy")?.unwrap_or(0);
+        u8::try_from(flags).map(BitPolicy::new).map_err(|_| {
+            invalid_arg(
+                self.py(),
+                format!(
+                    "\"bit_policy\" of operation {:.120} must be BIT_WRITE_* flags",
+                    Brief(self.dict)
+                ),
+            )
+        })
+    }
+
+    /// `hll_policy`: `{"flags": HLL_WRITE_*}`.
+    fn hll_policy(&self) -> PyResult<HLLPolicy> {
+        let mut policy = HLLPolicy::default();
+        for_each_entry("hll_policy", self.item("hll_policy")?.as_ref(), |entry| {
+            match entry.key {
+                "flags" => policy.flags = entry.int_in(0, 255)?,
+                _ => return Err(entry.unknown(&["flags"])),
+            }
+            Ok(())
+        })?;
+        Ok(policy)
+    }
+
+    /// HLL values, read back as bytes, passed on as HLL particles.
+    fn hlls(&self, key: &'static str) -> PyResult<Vec<Value>> {
+        Ok(self
+            .values(key)?
+            .into_iter()
+            .map(|value| match value {
+                Value::Blob(bytes) => Value::HLL(bytes),
+                other => other,
+            })
+            .collect())
+    }
+
     fn returned(&self) -> PyResult<Returned> {
         self.int("return_type").map(Returned)
     }
@@ -398,21 +471,12 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
     let d = OpDict::new(dict);
     let code = d.required("op")?;
     if let Ok(name) = code.cast::<PyString>() {
-        let name = utf8(name, "operation code")?;
-        let reads =
-            name.ends_with("_size") || name.starts_with("list_get") || name.starts_with("map_get");
-        let bin = d.bin()?;
-        let operation = cdt_operation(&d, name, &bin)?;
-        d.no_other_keys()?;
-        let answer = Answer {
-            bin: Some(bin),
-            writes: !reads,
-            answers: true,
-            ttl: None,
-        };
-        return Ok((operation, answer));
+        return cdt_from_py(&d, utf8(name, "operation code")?);
     }
     let code = code.extract::<i64>().map_err(|_| d.missing("op"))?;
+    if let Some(name) = cdt_name(code) {
+        return cdt_from_py(&d, name);
+    }
     let bin = d.item("bin")?.map(|name| bin_name(py, &name)).transpose()?;
     let named = || bin.clone().ok_or_else(|| d.missing("bin"));
     let operation = match code {
@@ -461,6 +525,233 @@ fn operation_from_py(py: Python<'_>, op: &Bound<'_, PyAny>) -> PyResult<(Operati
     Ok((operation, answer))
 }
 
+/// A list, map, bit or HLL operation by name.
+fn cdt_from_py(d: &OpDict<'_, '_>, name: &str) -> PyResult<(Operation, Answer)> {
+    let bin = d.bin()?;
+    let operation = match name.split('_').next() {
+        Some("bit") => bit_operation(d, name, &bin)?,
+        Some("hll") => hll_operation(d, name, &bin)?,
+        _ => cdt_operation(d, name, &bin)?,
+    };
+    d.no_other_keys()?;
+    let reads = name.ends_with("_size")
+        || name.ends_with("_count")
+        || name.ends_with("scan")
+        || ["list_get", "map_get", "bit_get", "hll_get", "hll_describe"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+    // Bit writes and the HLL writes other than add answer nothing; list and map writes answer.
+    let silent =
+        !reads && (name.starts_with("bit_") || (name.starts_with("hll_") && name != "hll_add"));
+    let answer = Answer {
+        bin: Some(bin),
+        writes: !reads,
+        answers: !silent,
+        ttl: None,
+    };
+    Ok((operation, answer))
+}
+
+/// The names of the integer operation codes of aerospike-py (and their builders' names).
+fn cdt_name(code: i64) -> Option<&'static str> {
+    const LIST: [&str; 31] = [
+        "list_append",
+        "list_append_items",
+        "list_insert",
+        "list_insert_items",
+        "list_pop",
+        "list_pop_range",
+        "list_remove",
+        "list_remove_range",
+        "list_set",
+        "list_trim",
+        "list_clear",
+        "list_size",
+        "list_get",
+        "list_get_range",
+        "list_get_by_value",
+        "list_get_by_index",
+        "list_get_by_index_range",
+        "list_get_by_rank",
+        "list_get_by_rank_range",
+        "list_get_by_value_list",
+        "list_get_by_value_range",
+        "list_remove_by_value",
+        "list_remove_by_value_list",
+        "list_remove_by_value_range",
+        "list_remove_by_index",
+        "list_remove_by_index_range",
+        "list_remove_by_rank",
+        "list_remove_by_rank_range",
+        "list_increment",
+        "list_sort",
+        "list_set_order",
+    ];
+    const MAP: [&str; 27] = [
+        "map_set_order",
+        "map_put",
+        "map_put_items",
+        "map_increment",
+        "map_decrement",
+        "map_clear",
+        "map_remove_by_key",
+        "map_remove_by_key_list",
+        "map_remove_by_key_range",
+        "map_remove_by_value",
+        "map_remove_by_value_list",
+        "map_remove_by_value_range",
+        "map_remove_by_index",
+        "map_remove_by_index_range",
+        "map_remove_by_rank",
+        "map_remove_by_rank_range",
+        "map_size",
+        "map_get_by_key",
+        "map_get_by_key_range",
+        "map_get_by_value",
+        "map_get_by_value_range",
+        "map_get_by_index",
+        "map_get_by_index_range",
+        "map_get_by_rank",
+        "map_get_by_rank_range",
+        "map_get_by_key_list",
+        "map_get_by_value_list",
+    ];
+    const HLL: [&str; 10] = [
+        "hll_init",
+        "hll_add",
+        "hll_get_count",
+        "hll_get_union",
+        "hll_get_union_count",
+        "hll_get_intersect_count",
+        "hll_get_similarity",
+        "hll_describe",
+        "hll_fold",
+        "hll_set_union",
+    ];
+    const BIT_WRITE: [&str; 13] = [
+        "bit_resize",
+        "bit_insert",
+        "bit_remove",
+        "bit_set",
+        "bit_or",
+        "bit_xor",
+        "bit_and",
+        "bit_not",
+        "bit_lshift",
+        "bit_rshift",
+        "bit_add",
+        "bit_subtract",
+        "bit_set_int",
+    ];
+    const BIT_READ: [&str; 5] = [
+        "bit_get",
+        "bit_count",
+        "bit_lscan",
+        "bit_rscan",
+        "bit_get_int",
+    ];
+    let (table, first): (&[&'static str], i64) = match code {
+        1001..=1999 => (&LIST, 1001),
+        2001..=2999 => (&MAP, 2001),
+        3001..=3999 => (&HLL, 3001),
+        4050..=4999 => (&BIT_READ, 4050),
+        4001..=4049 => (&BIT_WRITE, 4001),
+        _ => return None,
+    };
+    usize::try_from(code - first)
+        .ok()
+        .and_then(|index| table.get(index).copied())
+}
+
+fn bit_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation> {
+    let offset = || d.int("bit_offset");
+    let size = || d.int("bit_size");
+    let overflow = || {
+        Ok::<_, PyErr>(match d.choice("action", &[0, 2, 4])?.unwrap_or(0) {
+            2 => BitwiseOverflowActions::Saturate,
+            4 => BitwiseOverflowActions::Wrap,
+            _ => BitwiseOverflowActions::Fail,
+        })
+    };
+    Ok(match name {
+        "bit_resize" => {
+            let flags = match d.choice("resize_flags", &[0, 1, 2, 4])?.unwrap_or(0) {
+                1 => Some(BitwiseResizeFlags::FromFront),
+                2 => Some(BitwiseResizeFlags::GrowOnly),
+                4 => Some(BitwiseResizeFlags::ShrinkOnly),
+                _ => None,
+            };
+            bitwise::resize(b, d.int("byte_size")?, flags, &d.bit_policy()?)
+        }
+        "bit_insert" => {
+            bitwise::insert(b, d.int("byte_offset")?, d.value("val")?, &d.bit_policy()?)
+        }
+        "bit_remove" => bitwise::remove(
+            b,
+            d.int("byte_offset")?,
+            d.int("byte_size")?,
+            &d.bit_policy()?,
+        ),
+        "bit_set" => bitwise::set(b, offset()?, size()?, d.value("val")?, &d.bit_policy()?),
+        "bit_or" => bitwise::or(b, offset()?, size()?, d.value("val")?, &d.bit_policy()?),
+        "bit_xor" => bitwise::xor(b, offset()?, size()?, d.value("val")?, &d.bit_policy()?),
+        "bit_and" => bitwise::and(b, offset()?, size()?, d.value("val")?, &d.bit_policy()?),
+        "bit_not" => bitwise::not(b, offset()?, size()?, &d.bit_policy()?),
+        "bit_lshift" => bitwise::lshift(b, offset()?, size()?, d.int("shift")?, &d.bit_policy()?),
+        "bit_rshift" => bitwise::rshift(b, offset()?, size()?, d.int("shift")?, &d.bit_policy()?),
+        "bit_add" => bitwise::add(
+            b,
+            offset()?,
+            size()?,
+            d.int("val")?,
+            d.flag("signed")?,
+            overflow()?,
+            &d.bit_policy()?,
+        ),
+        "bit_subtract" => bitwise::subtract(
+            b,
+            offset()?,
+            size()?,
+            d.int("val")?,
+            d.flag("signed")?,
+            overflow()?,
+            &d.bit_policy()?,
+        ),
+        "bit_set_int" => bitwise::set_int(b, offset()?, size()?, d.int("val")?, &d.bit_policy()?),
+        "bit_get" => bitwise::get(b, offset()?, size()?),
+        "bit_count" => bitwise::count(b, offset()?, size()?),
+        "bit_lscan" => bitwise::lscan(b, offset()?, size()?, d.flag("val")?),
+        "bit_rscan" => bitwise::rscan(b, offset()?, size()?, d.flag("val")?),
+        "bit_get_int" => bitwise::get_int(b, offset()?, size()?, d.flag("signed")?),
+        other => return Err(invalid_arg(d.py(), format!("unknown operation {other:?}"))),
+    })
+}
+
+fn hll_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation> {
+    let minhash = || Ok::<_, PyErr>(d.optional_int("minhash_bit_count")?.unwrap_or(-1));
+    Ok(match name {
+        "hll_init" => {
+            hll::init_with_min_hash(&d.hll_policy()?, b, d.int("index_bit_count")?, minhash()?)
+        }
+        "hll_add" => hll::add_with_index_and_min_hash(
+            &d.hll_policy()?,
+            b,
+            d.values("val")?,
+            d.optional_int("index_bit_count")?.unwrap_or(-1),
+            minhash()?,
+        ),
+        "hll_get_count" => hll::get_count(b),
+        "hll_get_union" => hll::get_union(b, d.hlls("val")?),
+        "hll_get_union_count" => hll::get_union_count(b, d.hlls("val")?),
+        "hll_get_intersect_count" => hll::get_intersect_count(b, d.hlls("val")?),
+        "hll_get_similarity" => hll::get_similarity(b, d.hlls("val")?),
+        "hll_describe" => hll::describe(b),
+        "hll_fold" => hll::fold(b, d.int("index_bit_count")?),
+        "hll_set_union" => hll::set_union(&d.hll_policy()?, b, d.hlls("val")?),
+        other => return Err(invalid_arg(d.py(), format!("unknown operation {other:?}"))),
+    })
+}
+
 fn numeric(d: &OpDict<'_, '_>) -> PyResult<Value> {
     match d.value("val")? {
         value @ (Value::Int(_) | Value::Float(_)) => Ok(value),
@@ -477,10 +768,10 @@ fn numeric(d: &OpDict<'_, '_>) -> PyResult<Value> {
 fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation> {
     Ok(match name {
         "list_append" => lists::append(&d.list_policy()?, b, d.value("val")?),
-        "list_append_items" => lists::append_items(&d.list_policy()?, b, d.items("values")?),
+        "list_append_items" => lists::append_items(&d.list_policy()?, b, d.items("val")?),
         "list_insert" => lists::insert(&d.list_policy()?, b, d.int("index")?, d.value("val")?),
         "list_insert_items" => {
-            lists::insert_items(&d.list_policy()?, b, d.int("index")?, d.items("values")?)
+            lists::insert_items(&d.list_policy()?, b, d.int("index")?, d.items("val")?)
         }
         "list_pop" => lists::pop(b, d.int("index")?),
         "list_pop_range" => lists::pop_range(b, d.int("index")?, d.int("count")?),
@@ -495,7 +786,7 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation>
         "list_increment" => lists::increment(&d.list_policy()?, b, d.int("index")?, d.int("val")?),
         "list_sort" => lists::sort(
             b,
-            match d.optional_int("sort_flags")?.unwrap_or(0) {
+            match d.optional_int("val")?.unwrap_or(0) {
                 0 => ListSortFlags::Default,
                 1 => ListSortFlags::Descending,
                 _ => ListSortFlags::DropDuplicates,
@@ -503,16 +794,16 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation>
         ),
         "list_set_order" => lists::set_order(
             b,
-            if d.optional_int("list_order")?.unwrap_or(0) == 1 {
+            if d.optional_int("val")?.unwrap_or(0) == 1 {
                 ListOrderType::Ordered
             } else {
                 ListOrderType::Unordered
             },
         ),
         "list_get_by_value" => lists::get_by_value(b, d.value("val")?, d.returned()?),
-        "list_get_by_value_list" => lists::get_by_value_list(b, d.values("values")?, d.returned()?),
+        "list_get_by_value_list" => lists::get_by_value_list(b, d.values("val")?, d.returned()?),
         "list_get_by_value_range" => {
-            lists::get_by_value_range(b, d.value("begin")?, d.value("end")?, d.returned()?)
+            lists::get_by_value_range(b, d.value("val")?, d.value("val_end")?, d.returned()?)
         }
         "list_get_by_index" => lists::get_by_index(b, d.int("index")?, d.returned()?),
         "list_get_by_index_range" => match d.optional_int("count")? {
@@ -528,10 +819,10 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation>
         },
         "list_remove_by_value" => lists::remove_by_value(b, d.value("val")?, d.returned()?),
         "list_remove_by_value_list" => {
-            lists::remove_by_value_list(b, d.values("values")?, d.returned()?)
+            lists::remove_by_value_list(b, d.values("val")?, d.returned()?)
         }
         "list_remove_by_value_range" => {
-            lists::remove_by_value_range(b, d.returned()?, d.value("begin")?, d.value("end")?)
+            lists::remove_by_value_range(b, d.returned()?, d.value("val")?, d.value("val_end")?)
         }
         "list_remove_by_index" => lists::remove_by_index(b, d.int("index")?, d.returned()?),
         "list_remove_by_index_range" => match d.optional_int("count")? {
@@ -549,36 +840,36 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation>
         },
         "map_set_order" => maps::set_order(
             b,
-            match d.int("map_order")? {
+            match d.int("val")? {
                 1 => MapOrder::KeyOrdered,
                 3 => MapOrder::KeyValueOrdered,
                 _ => MapOrder::Unordered,
             },
         ),
-        "map_put" => maps::put(&d.map_policy()?, b, d.value("key")?, d.value("val")?),
-        "map_put_items" => match d.value("items")? {
+        "map_put" => maps::put(&d.map_policy()?, b, d.value("map_key")?, d.value("val")?),
+        "map_put_items" => match d.value("val")? {
             Value::HashMap(items) => maps::put_items(&d.map_policy()?, b, items),
             _ => return Err(invalid_arg(d.py(), "map_put_items needs a dict of items")),
         },
         "map_increment" => {
-            maps::increment_value(&d.map_policy()?, b, d.value("key")?, d.value("val")?)
+            maps::increment_value(&d.map_policy()?, b, d.value("map_key")?, d.value("val")?)
         }
         "map_decrement" => {
-            maps::decrement_value(&d.map_policy()?, b, d.value("key")?, d.value("val")?)
+            maps::decrement_value(&d.map_policy()?, b, d.value("map_key")?, d.value("val")?)
         }
         "map_clear" => maps::clear(b),
         "map_size" => maps::size(b),
-        "map_remove_by_key" => maps::remove_by_key(b, d.value("key")?, d.returned()?),
-        "map_remove_by_key_list" => maps::remove_by_key_list(b, d.values("keys")?, d.returned()?),
+        "map_remove_by_key" => maps::remove_by_key(b, d.value("map_key")?, d.returned()?),
+        "map_remove_by_key_list" => maps::remove_by_key_list(b, d.values("val")?, d.returned()?),
         "map_remove_by_key_range" => {
-            maps::remove_by_key_range(b, d.value("begin")?, d.value("end")?, d.returned()?)
+            maps::remove_by_key_range(b, d.value("val")?, d.value("val_end")?, d.returned()?)
         }
         "map_remove_by_value" => maps::remove_by_value(b, d.value("val")?, d.returned()?),
         "map_remove_by_value_list" => {
-            maps::remove_by_value_list(b, d.values("values")?, d.returned()?)
+            maps::remove_by_value_list(b, d.values("val")?, d.returned()?)
         }
         "map_remove_by_value_range" => {
-            maps::remove_by_value_range(b, d.value("begin")?, d.value("end")?, d.returned()?)
+            maps::remove_by_value_range(b, d.value("val")?, d.value("val_end")?, d.returned()?)
         }
         "map_remove_by_index" => maps::remove_by_index(b, d.int("index")?, d.returned()?),
         "map_remove_by_index_range" => match d.optional_int("count")? {
@@ -590,15 +881,15 @@ fn cdt_operation(d: &OpDict<'_, '_>, name: &str, b: &str) -> PyResult<Operation>
             Some(count) => maps::remove_by_rank_range(b, d.int("rank")?, count, d.returned()?),
             None => maps::remove_by_rank_range_from(b, d.int("rank")?, d.returned()?),
         },
-        "map_get_by_key" => maps::get_by_key(b, d.value("key")?, d.returned()?),
-        "map_get_by_key_list" => maps::get_by_key_list(b, d.values("keys")?, d.returned()?),
+        "map_get_by_key" => maps::get_by_key(b, d.value("map_key")?, d.returned()?),
+        "map_get_by_key_list" => maps::get_by_key_list(b, d.values("val")?, d.returned()?),
         "map_get_by_key_range" => {
-            maps::get_by_key_range(b, d.value("begin")?, d.value("end")?, d.returned()?)
+            maps::get_by_key_range(b, d.value("val")?, d.value("val_end")?, d.returned()?)
         }
         "map_get_by_value" => maps::get_by_value(b, d.value("val")?, d.returned()?),
-        "map_get_by_value_list" => maps::get_by_value_list(b, d.values("values")?, d.returned()?),
+        "map_get_by_value_list" => maps::get_by_value_list(b, d.values("val")?, d.returned()?),
         "map_get_by_value_range" => {
-            maps::get_by_value_range(b, d.value("begin")?, d.value("end")?, d.returned()?)
+            maps::get_by_value_range(b, d.value("val")?, d.value("val_end")?, d.returned()?)
         }
         "map_get_by_index" => maps::get_by_index(b, d.int("index")?, d.returned()?),
         "map_get_by_index_range" => match d.optional_int("count")? {
