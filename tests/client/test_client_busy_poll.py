@@ -74,8 +74,10 @@ def gets(client: aerospike_py.Client, count: int) -> tuple[int, int]:
 
 def test_a_lone_caller_polls_for_prompt_replies(polling_client: aerospike_py.Client) -> None:
     polled, answered = gets(polling_client, 200)
-    assert polled > 190
-    assert answered > 0.9 * polled
+    # Most, not all: a get that finds the driver thread holding the runtime (it does when the
+    # machine is busy enough to keep this caller off its CPU) waits without polling.
+    assert polled > 150
+    assert answered > 0.75 * polled
 
 
 def test_a_zero_budget_never_polls(devserver: DevServer) -> None:
