@@ -14,7 +14,7 @@ REAL_SERVER_PORT ?= 3300
 
 .PHONY: bench bench-devserver run devserver test lint check-rust test-rust test-python test-real docs \
 	docs-serve wheel build venv \
-	loadtest loadtest-quick loadgen
+	loadtest loadtest-quick loadgen test-faults
 
 ## The main job: the sample service under gunicorn (2 UvicornWorkers) on the embedded dev server.
 ## Ports: DEVSERVER_PORT (3000) for the dev server, GUNICORN_BIND (127.0.0.1:8000) for the app.
@@ -37,8 +37,8 @@ devserver: build
 	$(PY) -m aerospike_py.devserver
 
 ## Everything CI checks: lint, types, Rust checks and tests, the Python suite on the dev server and
-## again on a real server.
-test: lint check-rust test-rust test-python test-real docs
+## again on a real server, the fault tests.
+test: lint check-rust test-rust test-python test-real test-faults docs
 
 venv: $(VENV)/.installed
 
@@ -87,6 +87,15 @@ test-real: build loadgen
 		echo "test-real: pass $$pass on the real server at 127.0.0.1:$(REAL_SERVER_PORT)"; \
 		AEROSPIKE_HOSTS=127.0.0.1:$(REAL_SERVER_PORT) $(BIN)/pytest -q || exit 1; \
 	done
+
+## Fault tests (~1.5 min): a node of a fresh three-node real cluster from ../shared/aerospike-server/
+## (FAULTS_CLUSTER_PORT, +10, +20, each with the next three ports; clear of test-real's 3300) killed
+## and restarted under load, through the client and under the sample app behind gunicorn; network
+## faults and secrets on the dev server. Where that folder is absent the cluster tests skip.
+## FAULTS_PLOT=<file>.png also draws the node-loss timeline; the figures are printed.
+FAULTS_CLUSTER_PORT ?= 3800
+test-faults: build
+	FAULTS_CLUSTER_PORT=$(FAULTS_CLUSTER_PORT) $(BIN)/pytest -q -s tests/faults
 
 ## The documentation site; --strict turns every warning (broken link, bad reference) into an error.
 docs: build

@@ -143,7 +143,10 @@ fn classify_aerospike(
         | E::BatchError(_, code, in_doubt, _)
         | E::BatchLastError(_, code, in_doubt, _) => {
             let number = result_code_number(*code);
-            (class_for_code(number), message, Some(number), *in_doubt)
+            // A server that timed out a write (waiting for a replica that died, say) may have
+            // applied it on the master: the crate says not in doubt, the official clients do.
+            let in_doubt = *in_doubt || (written && number == CODE_TIMEOUT);
+            (class_for_code(number), message, Some(number), in_doubt)
         }
         E::Timeout(_) if found_no_node(error) => (
             "ClusterError",
