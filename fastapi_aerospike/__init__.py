@@ -18,10 +18,12 @@ from fastapi_aerospike.lifespan import (
     AerospikeLifespan,
     AerospikeNotConfiguredError,
     AerospikeStartupError,
+    AerospikeUnavailableError,
+    ServerOverloadedError,
+    client_for,
 )
 from fastapi_aerospike.middleware import AerospikeErrorMiddleware
 from fastapi_aerospike.settings import AerospikeSettings, AerospikeSettingsError
-from fastapi_aerospike.shedding import LoadSheddingMiddleware
 
 if TYPE_CHECKING:
     from fastapi_aerospike.dependencies import (
@@ -41,9 +43,11 @@ __all__ = [
     "AerospikeSettings",
     "AerospikeSettingsError",
     "AerospikeStartupError",
-    "LoadSheddingMiddleware",
+    "AerospikeUnavailableError",
     "MissingExtraError",
+    "ServerOverloadedError",
     "client_dependency",
+    "client_for",
     "get_client",
     "health_routes",
     "install",

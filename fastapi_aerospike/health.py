@@ -2,7 +2,9 @@
 
 Liveness never touches the database: a slow cluster must not get healthy workers restarted.
 Readiness pings every client of the app with a short timeout and answers 503 while the app is
-starting, draining, or cannot reach a cluster, so traffic goes elsewhere meanwhile. (Uvicorn
+starting, draining, or cannot reach a cluster, so traffic goes elsewhere meanwhile. A client
+whose ``readiness`` setting is ``optional`` is reported but never makes it 503 (one optional
+cluster down must not take every pod out of the load balancer); ``ignored`` leaves it out. (Uvicorn
 stops accepting connections before the lifespan drains, so behind it a probe sees the drain
 as refused connections instead.)
 """
@@ -27,13 +29,19 @@ async def liveness(request: Request) -> JSONResponse:
 
 
 async def readiness(request: Request) -> JSONResponse:
-    """200 when every client serves and its cluster answers a ping in time, else 503."""
-    found = lifecycles(request.scope.get("state", {}))
-    if not found:
+    """200 when every required client serves and its cluster answers a ping in time, else
+    503."""
+    every = lifecycles(request.scope.get("state", {}))
+    if not every:
         return JSONResponse({"status": "starting", "clients": {}}, 503)
+    found = [lifecycle for lifecycle in every if lifecycle.settings.readiness != "ignored"]
     checks = await asyncio.gather(*(_check(lifecycle) for lifecycle in found))
     clients = {lifecycle.name: check for lifecycle, check in zip(found, checks, strict=True)}
-    ready = all(check == "ok" for check in checks)
+    ready = all(
+        check == "ok"
+        for lifecycle, check in zip(found, checks, strict=True)
+        if lifecycle.settings.readiness == "required"
+    )
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "clients": clients},
         200 if ready else 503,

@@ -44,7 +44,7 @@ __all__ = ["AerospikeMetrics"]
 logger = logging.getLogger("fastapi_aerospike")
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-SHED_REASON = "event_loop_lag"
+SHED_REASONS = ("queue_depth", "event_loop_lag")
 
 
 @dataclass
@@ -116,7 +116,7 @@ def _families(registry: CollectorRegistry) -> _Families:
         # in the worker that uses it, never in a --preload master before the directory exists.
         shed=Counter(
             "http_requests_shed",
-            "Requests answered 503 by LoadSheddingMiddleware while the event loop lagged.",
+            "Requests for a client answered 503 before the route ran (load shedding).",
             ["reason"],
             registry=registry,
         ),
@@ -133,9 +133,9 @@ class AerospikeMetrics:
         self.families = _families(self.registry)
         self._previous: dict[str, tuple[AsyncClient, ClientStats]] = {}
 
-    def count_shed(self) -> None:
-        """One more request shed (``LoadSheddingMiddleware``'s ``on_shed``)."""
-        self.families.shed.labels(SHED_REASON).inc()
+    def count_shed(self, reason: str) -> None:
+        """One more request shed for ``reason`` (a client lifecycle's ``on_shed``)."""
+        self.families.shed.labels(reason).inc()
 
     def refresh(self, found: Iterable[Lifecycle]) -> None:
         """Copy the clients' current stats into the metrics."""
@@ -192,9 +192,13 @@ class AerospikeMetrics:
     async def refreshing(
         self, state: Mapping[str, Any], interval: float = 1.0
     ) -> AsyncIterator[None]:
-        """Refresh every ``interval`` seconds while the app runs, and once more at shutdown."""
+        """Refresh every ``interval`` seconds while the app runs, and once more at shutdown;
+        count the requests the clients shed."""
         found = lifecycles(dict(state))
-        self.families.shed.labels(SHED_REASON)  # exposed at 0 from the start
+        for reason in SHED_REASONS:
+            self.families.shed.labels(reason)  # exposed at 0 from the start
+        for lifecycle in found:
+            lifecycle.on_shed = self.count_shed
 
         async def loop() -> None:
             while True:

@@ -1,15 +1,18 @@
 """Pure ASGI middleware answering client exceptions from the error table.
 
-For apps whose exception handlers cannot be used (a mounted sub-app, another ASGI framework);
-FastAPI and Starlette apps get the same answers from the handlers ``install`` registers. No
-``BaseHTTPMiddleware``: it breaks context variables and costs a task per request.
+For a mounted sub-app (its own exception handlers apply, not the parent's) and for other ASGI
+frameworks. A Starlette or FastAPI app answers an unhandled exception 500 itself before any
+wrapper sees it, so wrapping one (``app.mount("/sub", AerospikeErrorMiddleware(sub))``)
+registers the handlers on it instead, keeping its own. No ``BaseHTTPMiddleware``: it breaks
+context variables and costs a task per request.
 """
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fastapi_aerospike.errors import AerospikeErrorHandler
+from fastapi_aerospike.errors import AerospikeErrorHandler, Render, render_json
 
 __all__ = ["AerospikeErrorMiddleware"]
 
@@ -21,10 +24,19 @@ class AerospikeErrorMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, retry_after: int | None = None, record_errors: bool = False
+        self,
+        app: ASGIApp,
+        *,
+        retry_after: int | None = None,
+        record_errors: bool = False,
+        render: Render = render_json,
     ) -> None:
         self.app = app
-        self.handler = AerospikeErrorHandler(retry_after=retry_after, record_errors=record_errors)
+        self.handler = AerospikeErrorHandler(
+            retry_after=retry_after, record_errors=record_errors, render=render
+        )
+        if isinstance(app, Starlette):
+            self.handler.register(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -14,10 +14,28 @@ import os
 import re
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["DEFAULT_ENV_PREFIX", "AerospikeSettings", "AerospikeSettingsError"]
+__all__ = [
+    "DEFAULT_ENV_PREFIX",
+    "AerospikeSettings",
+    "AerospikeSettingsError",
+    "BatchPolicySettings",
+    "PolicySettings",
+    "QueryPolicySettings",
+    "ReadPolicySettings",
+    "WritePolicySettings",
+    "env_prefix_for",
+]
 
 logger = logging.getLogger("fastapi_aerospike.settings")
 
@@ -25,6 +43,13 @@ DEFAULT_ENV_PREFIX = "AEROSPIKE_"
 DEFAULT_PORT = 3000
 
 Host = tuple[str, int]
+NESTED_DELIMITER = "__"
+
+
+def env_prefix_for(name: str) -> str:
+    """The variables of client ``name``: ``AEROSPIKE_`` for the default client (``aerospike``),
+    ``AEROSPIKE_ANALYTICS_`` for ``analytics``."""
+    return DEFAULT_ENV_PREFIX if name == "aerospike" else f"{DEFAULT_ENV_PREFIX}{name.upper()}_"
 
 
 class AerospikeSettingsError(ValueError):
@@ -47,6 +72,11 @@ def _parse_host(entry: str) -> Host:
     elif entry.count(":") == 1:
         host, _, port_text = entry.partition(":")
         form = _HOST_NAME
+    elif entry.count(":") == 2 and entry.rpartition(":")[2].isdigit():
+        raise ValueError(
+            f"{entry!r} names a TLS name (host:tlsname:port), but the client has no TLS: reach "
+            "the cluster over a private network, or through a TLS-terminating proxy"
+        )
     elif ":" in entry:
         raise ValueError(f"{entry!r} is not host:port (IPv6 hosts look like [::1]:3000)")
     else:
@@ -63,6 +93,79 @@ def _parse_host(entry: str) -> Host:
     return host, int(port_text)
 
 
+class _Policy(BaseModel):
+    """Keys every command family accepts; a key left unset keeps the client's default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    socket_timeout: int | None = Field(default=None, ge=0, description="Milliseconds.")
+    total_timeout: int | None = Field(default=None, ge=0, description="Milliseconds.")
+    max_retries: int | None = Field(default=None, ge=0)
+    sleep_between_retries: int | None = Field(default=None, ge=0, description="Milliseconds.")
+    timeout_delay: int | None = Field(default=None, ge=0, description="Milliseconds.")
+    read_touch_ttl_percent: int | None = Field(default=None, ge=-1, le=100)
+
+    def to_config(self) -> dict[str, Any]:
+        """The keys that are set, as the client's policy dict takes them."""
+        return self.model_dump(exclude_none=True)
+
+
+class ReadPolicySettings(_Policy):
+    """Default read policy (``AEROSPIKE_POLICIES__READ__<KEY>``)."""
+
+    replica: int | None = Field(default=None, ge=0, le=2, description="POLICY_REPLICA_*.")
+
+
+class WritePolicySettings(_Policy):
+    """Default write policy (``AEROSPIKE_POLICIES__WRITE__<KEY>``)."""
+
+    key: int | None = Field(default=None, ge=0, le=1, description="POLICY_KEY_DIGEST or _SEND.")
+    exists: int | None = Field(default=None, ge=0, le=4, description="POLICY_EXISTS_*.")
+    gen: int | None = Field(default=None, ge=0, le=2, description="POLICY_GEN_*.")
+    commit_level: int | None = Field(default=None, ge=0, le=1, description="POLICY_COMMIT_*.")
+    ttl: int | None = Field(default=None, ge=-2, description="Seconds, or a TTL_* constant.")
+    durable_delete: bool | None = None
+
+
+class BatchPolicySettings(_Policy):
+    """Default batch policy (``AEROSPIKE_POLICIES__BATCH__<KEY>``)."""
+
+    allow_inline: bool | None = None
+    allow_inline_ssd: bool | None = None
+    respond_all_keys: bool | None = None
+    replica: int | None = Field(default=None, ge=0, le=2, description="POLICY_REPLICA_*.")
+
+
+class QueryPolicySettings(_Policy):
+    """Default query or scan policy (``AEROSPIKE_POLICIES__QUERY__<KEY>``, ``..SCAN..``)."""
+
+    max_records: int | None = Field(default=None, ge=0)
+    records_per_second: int | None = Field(default=None, ge=0)
+    max_concurrent_nodes: int | None = Field(default=None, ge=0)
+    record_queue_size: int | None = Field(default=None, ge=1)
+    include_bin_data: bool | None = None
+    expected_duration: int | None = Field(default=None, ge=0, le=2)
+    replica: int | None = Field(default=None, ge=0, le=2, description="POLICY_REPLICA_*.")
+
+
+class PolicySettings(BaseModel):
+    """Default policies per command family, the client's ``policies`` config key. Expressions
+    and partition filters are per call, never defaults, so they have no setting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    read: ReadPolicySettings = ReadPolicySettings()
+    write: WritePolicySettings = WritePolicySettings()
+    batch: BatchPolicySettings = BatchPolicySettings()
+    query: QueryPolicySettings = QueryPolicySettings()
+    scan: QueryPolicySettings = QueryPolicySettings()
+
+    def to_config(self) -> dict[str, dict[str, Any]]:
+        """The families with any key set."""
+        families = {name: getattr(self, name).to_config() for name in type(self).model_fields}
+        return {name: keys for name, keys in families.items() if keys}
+
+
 class AerospikeSettings(BaseSettings):
     """How to reach the cluster and how hard to push it, read from ``AEROSPIKE_*`` variables.
 
@@ -73,9 +176,11 @@ class AerospikeSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=DEFAULT_ENV_PREFIX,
         env_file=".env",
+        env_nested_delimiter=NESTED_DELIMITER,
         extra="ignore",
         validate_default=True,
         frozen=True,
+        hide_input_in_errors=True,  # a refused value may be the password
     )
 
     hosts: Annotated[tuple[Host, ...], NoDecode] = Field(
@@ -161,6 +266,59 @@ class AerospikeSettings(BaseSettings):
         le=10,
         description="Default retries of a command. Writes that are not idempotent want 0.",
     )
+    sleep_between_retries_ms: int | None = Field(
+        default=None,
+        ge=0,
+        le=600_000,
+        description="Default pause between two attempts of a command, in milliseconds "
+        "(client default when not set).",
+    )
+    send_key: bool | None = Field(
+        default=None,
+        description="Store the user key with every written record (the client's default "
+        "when not set: the digest alone).",
+    )
+    policies: PolicySettings = Field(
+        default=PolicySettings(),
+        description="Default policy per command family, one variable per key: "
+        "`AEROSPIKE_POLICIES__WRITE__DURABLE_DELETE=true`, `..._READ__REPLICA=1` (or one JSON "
+        'value, `AEROSPIKE_POLICIES=\'{"write": {"ttl": 3600}}\'`).',
+    )
+    conn_pools_per_node: int | None = Field(
+        default=None,
+        ge=1,
+        le=255,
+        description="Connection pools per node (more pools, less contention on one lock).",
+    )
+    tend_interval_ms: int | None = Field(
+        default=None,
+        ge=1,
+        le=600_000,
+        description="How often the client checks the cluster's nodes and partitions.",
+    )
+    use_services_alternate: bool | None = Field(
+        default=None,
+        description="Reach the nodes at their alternate addresses (`alternate-access-address`: "
+        "a cluster behind NAT, in containers, in another cloud network).",
+    )
+    max_error_rate: int | None = Field(
+        default=None,
+        ge=0,
+        description="Errors per node within error_rate_window tend intervals before the node "
+        "is avoided for a while (circuit breaker; 0: never).",
+    )
+    error_rate_window: int | None = Field(
+        default=None,
+        ge=1,
+        description="Tend intervals over which max_error_rate counts.",
+    )
+    busy_poll_us: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="Microseconds a lone blocking caller polls for its reply; no effect on the "
+        "AsyncClient the integration uses (mapped so that every client key has a setting).",
+    )
     connect_timeout: float = Field(
         default=5.0,
         ge=0.001,
@@ -187,13 +345,40 @@ class AerospikeSettings(BaseSettings):
         le=3600,
         description="Seconds sent in the Retry-After header of a 503 answer.",
     )
+    startup_mode: Literal["degraded", "fail_fast"] = Field(
+        default="degraded",
+        description="`degraded`: a worker whose cluster is down starts anyway, connects in "
+        "the background with backoff, and answers the routes that need the client 503 with "
+        "Retry-After (readiness 503) until it is up. `fail_fast`: it fails startup with one "
+        "line naming the hosts and the cause.",
+    )
+    reconnect_max_interval: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest pause, in seconds, between two background connect attempts "
+        "of a degraded start (the pause doubles from 0.5 s, with jitter).",
+    )
+    readiness: Literal["required", "optional", "ignored"] = Field(
+        default="required",
+        description="How the client counts in `/health/ready`: `required` (503 while it is "
+        "not connected), `optional` (reported, never 503), `ignored` (not checked).",
+    )
+    shed_queue_depth: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="Answer requests that use this client 503 with Retry-After (before the "
+        "route runs) while this many operations already wait for a slot; 0 turns it off.",
+    )
     shed_event_loop_lag_ms: float = Field(
-        default=50.0,
+        default=0.0,
         ge=0,
         le=60_000,
-        description="Answer new requests 503 with Retry-After while the worker's event loop "
-        "runs a timer this many milliseconds late (its CPU is saturated); 0 turns it off. "
-        "Health routes are always served.",
+        description="Answer requests that use this client 503 with Retry-After while the "
+        "worker's event loop has run its 5 ms timer this many milliseconds late three ticks "
+        "in a row (its CPU is saturated, not one slow route); 0 turns it off. Routes that do "
+        "not use the client are never shed.",
     )
 
     unknown_variables: Literal["warn", "error", "ignore"] = Field(
@@ -263,7 +448,7 @@ class AerospikeSettings(BaseSettings):
             sources: dict[str, Any] = {"_env_prefix": env_prefix, "_env_file": env_file}
             settings = cls(**sources, **values)
         except ValidationError as error:
-            raise AerospikeSettingsError(_describe(error, env_prefix)) from None
+            raise AerospikeSettingsError(_describe(error, env_prefix, set(values))) from None
         problems = _unknown_variables(env_prefix)
         if problems and settings.unknown_variables == "error":
             raise AerospikeSettingsError("; ".join(problems))
@@ -288,8 +473,21 @@ class AerospikeSettings(BaseSettings):
             "total_timeout": self.total_timeout_ms,
             "max_retries": self.max_retries,
         }
-        if self.cluster_name is not None:
-            config["cluster_name"] = self.cluster_name
+        optional = {
+            "sleep_between_retries": self.sleep_between_retries_ms,
+            "send_key": self.send_key,
+            "conn_pools_per_node": self.conn_pools_per_node,
+            "tend_interval": self.tend_interval_ms,
+            "use_services_alternate": self.use_services_alternate,
+            "max_error_rate": self.max_error_rate,
+            "error_rate_window": self.error_rate_window,
+            "busy_poll_us": self.busy_poll_us,
+            "cluster_name": self.cluster_name,
+        }
+        config.update({key: value for key, value in optional.items() if value is not None})
+        policies = self.policies.to_config()
+        if policies:
+            config["policies"] = policies
         if self.user is not None and self.password is not None:
             config["user"] = self.user
             config["password"] = self.password.get_secret_value()
@@ -308,18 +506,33 @@ class AerospikeSettings(BaseSettings):
         return ",".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.hosts)
 
 
-def _describe(error: ValidationError, env_prefix: str) -> str:
-    """One line per invalid field, naming its variable; secrets are never echoed."""
+def _describe(error: ValidationError, env_prefix: str, in_code: set[str]) -> str:
+    """One line per invalid field, naming its variable (or the keyword, for a value passed in
+    code); secrets are never echoed."""
     fields = re.compile(rf"\b({'|'.join(AerospikeSettings.model_fields)})\b")
     lines = []
     for detail in error.errors(include_url=False):
-        field = str(detail["loc"][0]) if detail["loc"] else ""
-        if not field:  # a rule between fields: its message names them, as variables here
+        location = [str(part) for part in detail["loc"]]
+        if not location:  # a rule between fields: its message names them, as variables here
             lines.append(fields.sub(lambda m: f"{env_prefix}{m[1].upper()}", detail["msg"]))
             continue
-        shown = f"={detail['input']!r}" if field != "password" else ""
-        lines.append(f"{env_prefix}{field.upper()}{shown}: {detail['msg']}")
+        shown = f"={detail['input']!r}" if location[0] != "password" else ""
+        if location[0] in in_code:
+            lines.append(f"{location[0]}{shown} (passed in code): {detail['msg']}")
+            continue
+        variable = env_prefix + NESTED_DELIMITER.join(location).upper()
+        lines.append(f"{variable}{shown}: {detail['msg']}")
     return "invalid Aerospike settings:\n  " + "\n  ".join(lines)
+
+
+def _variable_names() -> list[str]:
+    """Every variable name a setting answers to, without the prefix (nested policy keys too)."""
+    names = [name.upper() for name in AerospikeSettings.model_fields]
+    for family, keys in PolicySettings().model_dump().items():
+        nested = f"POLICIES{NESTED_DELIMITER}{family.upper()}"
+        names.append(nested)
+        names.extend(f"{nested}{NESTED_DELIMITER}{key.upper()}" for key in keys)
+    return names
 
 
 def _unknown_variables(env_prefix: str) -> list[str]:
@@ -329,15 +542,15 @@ def _unknown_variables(env_prefix: str) -> list[str]:
     belongs to another client's prefix and is not reported.
     """
     prefix = env_prefix.upper()
-    fields = [name.upper() for name in AerospikeSettings.model_fields]
-    known = [f"{prefix}{field}" for field in fields]
+    names = _variable_names()
     problems = []
     for variable in sorted(name.upper() for name in os.environ):
-        if not variable.startswith(prefix) or variable in known:
+        rest = variable.removeprefix(prefix)
+        if not variable.startswith(prefix) or rest in names:
             continue
-        if any(variable.endswith(f"_{field}") for field in fields):
+        if any(rest.endswith(f"_{name}") for name in names):
             continue
-        closest = difflib.get_close_matches(variable.removeprefix(prefix), fields, n=1)
+        closest = difflib.get_close_matches(rest, names, n=1)
         hint = f"did you mean {prefix}{closest[0]}?" if closest else "no setting is alike"
         problems.append(f"{variable} is not an Aerospike setting ({hint})")
     return problems

@@ -1,9 +1,11 @@
-"""A startup that cannot reach the cluster ends in one line, not a traceback per worker.
+"""A startup that fails for a reason the user can fix ends in one line, not a traceback.
 
 Starlette answers a failed lifespan with the formatted traceback, which the server logs (35 to
 110 lines per gunicorn worker) before the one line that matters. This middleware hands the
-server the :class:`AerospikeStartupError` message alone; with DEBUG logging on for
-``fastapi_aerospike`` the traceback passes as before.
+server the message alone for a cluster that cannot be reached (``startup_mode="fail_fast"``),
+invalid settings, and a route asking for a client no lifespan creates; with DEBUG logging on
+for ``fastapi_aerospike`` the traceback passes as before. The server still adds its own lines
+after it (uvicorn's "Application startup failed. Exiting.", gunicorn's "Worker failed to boot").
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fastapi_aerospike.lifespan import AerospikeStartupError
+from fastapi_aerospike.lifespan import AerospikeNotConfiguredError, AerospikeStartupError
+from fastapi_aerospike.settings import AerospikeSettingsError
 
 __all__ = ["StartupFailureMiddleware"]
 
@@ -40,7 +43,13 @@ class StartupFailureMiddleware:
 
         try:
             await self.app(scope, receive, hold_failure)
-        except AerospikeStartupError as error:
+        except (
+            AerospikeStartupError,
+            AerospikeSettingsError,
+            AerospikeNotConfiguredError,
+        ) as error:
+            if held is None:
+                raise  # failed after startup: not this middleware's to shorten
             held = {"type": "lifespan.startup.failed", "message": str(error)}
             raise
         finally:

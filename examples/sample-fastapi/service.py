@@ -7,7 +7,9 @@
 - a search filtered on the server by an expression;
 - TTLs: profiles may expire, and a touch keeps the remaining time.
 
-Overload is answered 503 with Retry-After by the integration; missing records 404.
+Overload is answered 503 with Retry-After by the integration (listed in the OpenAPI schema of
+every route that uses the client); missing records 404. Settings are read when a worker starts,
+not at import, so a bad one ends that worker's startup in one line.
 """
 
 from __future__ import annotations
@@ -33,10 +35,6 @@ from aerospike_py import exp
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
 from fastapi_aerospike.errors import error_body
 
-OVERLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    503: {"model": Problem, "description": "Overloaded or unavailable; see Retry-After"},
-    504: {"model": Problem, "description": "The database did not answer in time"},
-}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 ETAG = r'^"?[0-9]{1,9}"?$'
 """A generation as the ETag of a read sends it, quoted or not."""
@@ -46,14 +44,12 @@ IF_MATCH_REQUIRED = error_body(
 
 
 def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
-    """The app; settings default to the ``AEROSPIKE_*`` environment."""
-    settings = settings if settings is not None else AerospikeSettings.from_env()
-    namespace = settings.namespace
-    app = FastAPI(title="profiles", version="1.0", responses=OVERLOAD_RESPONSES)
-    install(app, settings, record_errors=True)
+    """The app; settings default to the ``AEROSPIKE_*`` environment, read at startup."""
+    app = FastAPI(title="profiles", version="1.0")
+    installation = install(app, settings, record_errors=True)
 
     def key(profile_id: str) -> tuple[str, str, str]:
-        return (namespace, PROFILES, profile_id)
+        return (installation.settings().namespace, PROFILES, profile_id)
 
     @app.put("/profiles/{profile_id}", status_code=status.HTTP_201_CREATED)
     async def put_profile(
@@ -152,7 +148,7 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
             exp.ge(exp.int_bin("age"), exp.int_val(min_age)),
             exp.eq(exp.bool_bin("active"), exp.bool_val(active)),
         )
-        query = client.query(namespace, PROFILES)
+        query = client.query(installation.settings().namespace, PROFILES)
         records = await query.results(policy={"filter_expression": expression})
         return sorted(
             ({"name": r.bins["name"], "age": r.bins["age"]} for r in records if r.bins),

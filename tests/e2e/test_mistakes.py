@@ -16,8 +16,9 @@ from tests.e2e.test_sample_gunicorn import SAMPLE, Gunicorn, free_port
 
 
 def failed_startup(hosts: list[tuple[str, int]], tmp_path: Path, **env: str) -> list[str]:
-    """The lines naming the failed connect of a gunicorn that must exit non-zero by itself."""
-    server = Gunicorn(hosts, tmp_path, **env)
+    """The lines naming the failed connect of a gunicorn that must exit non-zero by itself
+    (fail-fast: by default a worker starts degraded instead)."""
+    server = Gunicorn(hosts, tmp_path, AEROSPIKE_STARTUP_MODE="fail_fast", **env)
     try:
         returncode = server.process.wait(timeout=60)
     finally:
@@ -76,6 +77,29 @@ def test_a_misspelt_variable_is_named_and_secrets_are_masked(
     assert "Aerospike client 'aerospike' settings: hosts=" in log
     assert "user=app password=******** " in log
     assert "s3cret-value" not in log
+
+
+@pytest.mark.devserver_only
+def test_a_refused_variable_ends_startup_in_one_line(devserver: DevServer, tmp_path: Path) -> None:
+    """The sample reads its settings when a worker starts, not at import: no traceback."""
+    server = Gunicorn(
+        devserver.hosts,
+        tmp_path,
+        AEROSPIKE_UNKNOWN_VARIABLES="error",
+        AEROSPIKE_MAX_CONCURENT_OPERATIONS="8",
+    )
+    try:
+        returncode = server.process.wait(timeout=60)
+    finally:
+        server.stop()
+    log = server.output()
+    assert returncode == 3, log
+    assert "Traceback" not in log, log
+    refused = (
+        "[ERROR] AEROSPIKE_MAX_CONCURENT_OPERATIONS is not an Aerospike setting (did you mean "
+        "AEROSPIKE_MAX_CONCURRENT_OPERATIONS?)"
+    )
+    assert refused in log, log
 
 
 def test_a_busy_port_ends_make_run_in_one_line(tmp_path: Path) -> None:

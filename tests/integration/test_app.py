@@ -208,13 +208,15 @@ async def test_without_the_lifespan_the_error_says_what_to_do() -> None:
             await http.get("/needs-client")
 
 
-async def test_an_unreachable_cluster_fails_startup_within_the_connect_timeout(
+async def test_fail_fast_fails_startup_within_the_connect_timeout(
     aerospike_settings: AerospikeSettings,
 ) -> None:
     with socket.socket() as probe:  # a port nobody listens on once closed
         probe.bind(("127.0.0.1", 0))
         hosts = (("127.0.0.1", probe.getsockname()[1]),)
-    settings = aerospike_settings.model_copy(update={"hosts": hosts, "connect_timeout": 1.0})
+    settings = aerospike_settings.model_copy(
+        update={"hosts": hosts, "connect_timeout": 1.0, "startup_mode": "fail_fast"}
+    )
     app = FastAPI(lifespan=AerospikeLifespan(settings))
 
     began = time.monotonic()

@@ -114,3 +114,31 @@ def test_every_make_command_in_the_docs_is_a_target() -> None:
         )
         for command in re.findall(r"\bmake ([\w-]+)", code):
             assert command in targets, f"{page.name}: make {command}"
+
+
+TYPED_PAGES = [
+    "README.md",
+    "docs/quickstart.md",
+    "docs/configuration.md",
+    "docs/deployment.md",
+    "docs/testing.md",
+    "docs/tuning.md",
+    "docs/mistakes.md",
+    "docs/production.md",
+]
+
+
+def test_the_integrations_snippets_pass_mypy_strict(tmp_path: Path) -> None:
+    """A snippet copied into a project checked with ``mypy --strict`` must pass it."""
+    for page in TYPED_PAGES:
+        text = (DOCS.parent / page).read_text()
+        for index, code in enumerate(PYTHON_BLOCK.findall(text)):
+            (tmp_path / f"{Path(page).stem}_{index}.py").write_text(code)
+    mypy = Path(sys.executable).parent / "mypy"
+    checked = subprocess.run(
+        [str(mypy), "--strict", "--cache-dir", str(tmp_path / ".cache"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout

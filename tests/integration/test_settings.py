@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+import aerospike_py
 from fastapi_aerospike import AerospikeSettings, AerospikeSettingsError
+from fastapi_aerospike.settings import (
+    BatchPolicySettings,
+    QueryPolicySettings,
+    ReadPolicySettings,
+    WritePolicySettings,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -207,3 +215,100 @@ def test_settings_are_immutable() -> None:
     settings = AerospikeSettings()
     with pytest.raises(ValueError, match="frozen"):
         settings.namespace = "other"  # type: ignore[misc]
+
+
+POLICY_SOURCE = Path(__file__).resolve().parents[2] / "native" / "python" / "src" / "policy.rs"
+PER_CALL_KEYS = {"filter_expression", "partition_filter"}
+"""Expressions and partition filters are per call: the client refuses them as defaults."""
+
+
+def policy_keys(constant: str) -> set[str]:
+    """The keys a family accepts, as the client's own source lists them."""
+    body = re.search(rf"const {constant}: &\[&str\] = &\[(.*?)\];", POLICY_SOURCE.read_text(), re.S)
+    assert body, constant
+    return set(re.findall(r'"(\w+)"', body.group(1))) - PER_CALL_KEYS
+
+
+def test_every_client_config_key_has_a_setting_the_client_accepts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    every = {
+        "AEROSPIKE_SLEEP_BETWEEN_RETRIES_MS": "5",
+        "AEROSPIKE_SEND_KEY": "true",
+        "AEROSPIKE_CONN_POOLS_PER_NODE": "2",
+        "AEROSPIKE_TEND_INTERVAL_MS": "250",
+        "AEROSPIKE_USE_SERVICES_ALTERNATE": "true",
+        "AEROSPIKE_MAX_ERROR_RATE": "100",
+        "AEROSPIKE_ERROR_RATE_WINDOW": "2",
+        "AEROSPIKE_BUSY_POLL_US": "0",
+        "AEROSPIKE_CLUSTER_NAME": "east",
+        "AEROSPIKE_USER": "svc",
+        "AEROSPIKE_PASSWORD": "pw",
+        "AEROSPIKE_POLICIES__WRITE__DURABLE_DELETE": "true",
+        "AEROSPIKE_POLICIES__WRITE__TTL": "3600",
+        "AEROSPIKE_POLICIES__READ__REPLICA": "1",
+        "AEROSPIKE_POLICIES__BATCH__RESPOND_ALL_KEYS": "false",
+        "AEROSPIKE_POLICIES__QUERY__RECORD_QUEUE_SIZE": "64",
+        "AEROSPIKE_POLICIES__SCAN__RECORDS_PER_SECOND": "10",
+    }
+    for name, value in every.items():
+        monkeypatch.setenv(name, value)
+    config = AerospikeSettings.from_env().to_client_config()
+
+    assert set(config) == set(aerospike_py.ClientConfig.__annotations__)
+    assert config["policies"] == {
+        "read": {"replica": 1},
+        "write": {"durable_delete": True, "ttl": 3600},
+        "batch": {"respond_all_keys": False},
+        "query": {"record_queue_size": 64},
+        "scan": {"records_per_second": 10},
+    }
+    assert (config["send_key"], config["tend_interval"], config["sleep_between_retries"]) == (
+        True,
+        250,
+        5,
+    )
+    aerospike_py.AsyncClient(config)  # the client validates every key and value
+
+
+def test_every_policy_key_the_client_accepts_has_a_setting() -> None:
+    base = policy_keys("BASE_KEYS")
+    families = {
+        ReadPolicySettings: base | policy_keys("READ_KEYS"),
+        WritePolicySettings: base | policy_keys("WRITE_KEYS"),
+        BatchPolicySettings: base | policy_keys("BATCH_KEYS"),
+        QueryPolicySettings: base | policy_keys("QUERY_KEYS"),
+    }
+    for model, accepted in families.items():
+        assert set(model.model_fields) == accepted, model.__name__
+
+
+def test_a_tls_name_is_refused_saying_the_client_has_no_tls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AEROSPIKE_HOSTS", "db1:tls-name:4333")
+    with pytest.raises(AerospikeSettingsError, match=r"AEROSPIKE_HOSTS=.*the client has no TLS"):
+        AerospikeSettings.from_env()
+
+
+def test_a_bad_value_passed_in_code_is_blamed_on_the_code() -> None:
+    with pytest.raises(AerospikeSettingsError) as raised:
+        AerospikeSettings.from_env(retry_after=0)
+    assert "retry_after=0 (passed in code)" in str(raised.value)
+    assert "AEROSPIKE_RETRY_AFTER" not in str(raised.value)
+
+
+def test_a_misspelt_policy_key_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AEROSPIKE_POLICIES__WRITE__DURABLE_DELET", "true")
+    with pytest.raises(AerospikeSettingsError, match="AEROSPIKE_POLICIES__WRITE__DURABLE_DELET"):
+        AerospikeSettings.from_env()
+
+
+def test_another_clients_nested_variables_are_not_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AEROSPIKE_ANALYTICS_POLICIES__WRITE__TTL", "60")
+    monkeypatch.setenv("AEROSPIKE_UNKNOWN_VARIABLES", "error")
+    AerospikeSettings.from_env()
+    analytics = AerospikeSettings.from_env(env_prefix="AEROSPIKE_ANALYTICS_")
+    assert analytics.policies.write.ttl == 60
