@@ -24,7 +24,6 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
-import pytest
 from starlette.types import ASGIApp
 
 import aerospike_py
@@ -34,6 +33,7 @@ from fastapi_aerospike.settings import AerospikeSettings
 
 try:
     import httpx
+    import pytest
     import pytest_asyncio
     from asgi_lifespan import LifespanManager
 except ModuleNotFoundError as missing:

@@ -99,7 +99,9 @@ async def test_a_command_queued_when_the_client_closes_fails_as_closed(
     await client.put(("test", "closing", 1), {"v": 1})
     devserver.stall()
     running = asyncio.ensure_future(client.get(("test", "closing", 1)))
-    queued = asyncio.ensure_future(client.get(("test", "closing", 1)))
+    # Still queued when the close comes: its own deadline lies past the running one's.
+    patient = {"total_timeout": 5000}
+    queued = asyncio.ensure_future(client.get(("test", "closing", 1), policy=patient))
     assert await wait_until_async(lambda: client.stats().queued == 1, 5)
     await client.close()
     with pytest.raises(aerospike_py.ClientError, match="closed before this command was sent"):
