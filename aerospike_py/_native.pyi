@@ -10,6 +10,8 @@ from aerospike_py.numpy_batch import NumpyBatchRecords
 from aerospike_py.types import (
     BatchRecord,
     BatchRecords,
+    BatchUDFMeta,
+    BatchWriteResult,
     Bins,
     ClientStats,
     ExistsResult,
@@ -163,6 +165,30 @@ class Client:
         """The same operations on many keys; each record's bins are what ``operate`` gives."""
     def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> BatchRecords:
         """Deletes many keys."""
+    def udf_put(self, filename: str, udf_type: int = 0, policy: _Policy = None) -> None:
+        """Registers the Lua module in ``filename`` (under its base name); returns once every
+        node has it."""
+    def udf_remove(self, module: str, policy: _Policy = None) -> None:
+        """Removes a registered module (``.lua`` may be left out); a missing one is no error."""
+    def apply(
+        self,
+        key: Key,
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: _Policy = None,
+    ) -> Any:
+        """Runs a UDF on one record; returns what the function returned."""
+    def batch_apply(
+        self,
+        keys: Sequence[Key | tuple[Key, BatchUDFMeta]],
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: _Policy = None,
+    ) -> BatchWriteResult:
+        """Runs a UDF on many records; each row's bins are ``{"SUCCESS": value}`` or, with
+        result 100, ``{"FAILURE": message}``."""
     def info_all(self, command: str, policy: _Policy = None) -> list[InfoNodeResult]:
         """Sends an info command to every node."""
     def info_random_node(self, command: str, policy: _Policy = None) -> str:
@@ -308,6 +334,30 @@ class AsyncClient:
         """The same operations on many keys; each record's bins are what ``operate`` gives."""
     def batch_remove(self, keys: Sequence[Key], policy: _Policy = None) -> Awaitable[BatchRecords]:
         """Deletes many keys."""
+    def udf_put(self, filename: str, udf_type: int = 0, policy: _Policy = None) -> Awaitable[None]:
+        """Registers the Lua module in ``filename`` (under its base name); returns once every
+        node has it."""
+    def udf_remove(self, module: str, policy: _Policy = None) -> Awaitable[None]:
+        """Removes a registered module (``.lua`` may be left out); a missing one is no error."""
+    def apply(
+        self,
+        key: Key,
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[Any]:
+        """Runs a UDF on one record; returns what the function returned."""
+    def batch_apply(
+        self,
+        keys: Sequence[Key | tuple[Key, BatchUDFMeta]],
+        module: str,
+        function: str,
+        args: list[Any] | None = None,
+        policy: _Policy = None,
+    ) -> Awaitable[BatchWriteResult]:
+        """Runs a UDF on many records; each row's bins are ``{"SUCCESS": value}`` or, with
+        result 100, ``{"FAILURE": message}``."""
     def info_all(self, command: str, policy: _Policy = None) -> Awaitable[list[InfoNodeResult]]:
         """Sends an info command to every node."""
     def info_random_node(self, command: str, policy: _Policy = None) -> Awaitable[str]:

@@ -21,7 +21,6 @@ from tests.client.data.make_manifest import describe
 
 MANIFEST = json.loads((Path(__file__).parent / "data" / "aerospike_py_0_14_4.json").read_text())
 
-_UDF = "UDFs are not supported yet"
 _ADMIN = "user and role administration (admin_*) is not supported yet"
 _OBSERVABILITY = "aerospike-py's logging, metrics and tracing helpers are not provided yet"
 _GEO = "geo indexes and predicates are not supported yet"
@@ -70,10 +69,6 @@ KNOWN_GAPS: dict[str, str] = {
         f"aerospike_py.{cls}.{method}": reason
         for cls in ("Client", "AsyncClient")
         for method, reason in {
-            "apply": _UDF,
-            "batch_apply": _UDF,
-            "udf_put": _UDF,
-            "udf_remove": _UDF,
             "index_geo2dsphere_create": _GEO,
             "batch_write_numpy": _NUMPY_WRITE,
             "batch_write": _BATCH_RETRY,

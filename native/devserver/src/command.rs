@@ -11,6 +11,7 @@ use crate::result_code::*;
 use crate::store::{
     partition_id, Digest, LiveRecord, Namespace, Record, Store, StoredKey, MAX_TTL_SECS,
 };
+use crate::udf::{self, Change};
 use crate::value::{particle, Value};
 
 /// TTL sent by a write that must not change the record's void time.
@@ -31,7 +32,7 @@ fn run(store: &Store, msg: &Message<'_>) -> Result<Reply, ResultCode> {
         if header.info2 & info2::DELETE != 0 {
             delete(store, msg, &target, filter.as_ref())
         } else if msg.field(field::UDF_FILENAME).is_some() {
-            Err(UNSUPPORTED_FEATURE)
+            apply_udf(store, msg, &target, filter.as_ref())
         } else {
             write(store, msg, &target, filter.as_ref())
         }
@@ -466,6 +467,114 @@ fn write(
     };
     namespace.account(old_size, new_size);
     partition.insert(target.digest, working);
+    Ok(reply)
+}
+
+/// A record UDF (fields UDF_FILENAME, UDF_FUNCTION, UDF_ARGLIST): the function's answer in a
+/// `SUCCESS` bin, or result 100 with its failure string in a `FAILURE` bin. The reply carries
+/// the record's generation and void time only when the UDF wrote it.
+fn apply_udf(
+    store: &Store,
+    msg: &Message<'_>,
+    target: &Target<'_>,
+    filter: Option<&Filter>,
+) -> Result<Reply, ResultCode> {
+    let namespace = target.namespace;
+    let now_ns = store.clock.now_ns();
+    let now_void = store.clock.now_void_secs();
+    let mut partition = namespace.partition(target.pid);
+    let existing = namespace
+        .live(&mut partition, &target.digest, now_void)
+        .cloned();
+    if let Some(record) = &existing {
+        check_set_for_read(msg, record)?;
+        check_key(msg, record)?;
+        check_filter(filter, &target.view(record, now_ns))?;
+    }
+    let call = udf::Call {
+        module: msg.field(field::UDF_FILENAME).unwrap_or_default(),
+        function: msg.field(field::UDF_FUNCTION).unwrap_or_default(),
+        args: msg.field(field::UDF_ARGLIST),
+        record: existing.as_ref(),
+        digest: &target.digest,
+        time_limit_ms: msg.header.transaction_ttl,
+        now_void,
+    };
+    let outcome = udf::execute(&store.udfs, &call);
+    let (result_code, bin) = match outcome.answer {
+        Ok(value) => (
+            OK,
+            ReplyBin {
+                name: b"SUCCESS".to_vec(),
+                value,
+            },
+        ),
+        Err(failure) => (
+            UDF_EXECUTION,
+            ReplyBin {
+                name: b"FAILURE".to_vec(),
+                value: Value::Str(failure.into_bytes()),
+            },
+        ),
+    };
+    let mut reply = Reply {
+        result_code,
+        bins: vec![bin],
+        ..Reply::default()
+    };
+    match outcome.change {
+        Change::None => {}
+        Change::Delete => {
+            if existing.is_some() {
+                if is_durable(msg) {
+                    return Err(ENTERPRISE_ONLY);
+                }
+                namespace.remove(&mut partition, &target.digest);
+            }
+        }
+        Change::Write {
+            bins,
+            ttl,
+            drop_key,
+        } => {
+            let existed = existing.is_some();
+            let old_size = existing.as_ref().map_or(0, Record::size);
+            let mut working = existing.unwrap_or_else(|| Record {
+                set_name: msg.set_name().to_vec(),
+                ..Record::default()
+            });
+            working.bins = bins;
+            if drop_key {
+                working.key = None;
+            } else if working.key.is_none() {
+                if let Some(raw) = msg.field(field::KEY) {
+                    let value = Value::from_particle(raw[0], &raw[1..])?;
+                    working.key = Some(StoredKey {
+                        raw: raw.to_vec(),
+                        value,
+                    });
+                }
+            }
+            let new_size = working.size();
+            if new_size > namespace.config.max_record_size {
+                return Err(RECORD_TOO_BIG);
+            }
+            if new_size > old_size && namespace.would_exceed_memory(new_size - old_size) {
+                return Err(OUT_OF_SPACE);
+            }
+            working.generation = match working.generation {
+                u16::MAX => 1,
+                g => g + 1,
+            };
+            let ttl = ttl.unwrap_or(msg.header.record_ttl);
+            working.void_time = void_time_for(ttl, namespace, &working, existed, now_void);
+            working.last_update_ns = now_ns;
+            reply.generation = working.generation;
+            reply.void_time = working.void_time;
+            namespace.account(old_size, new_size);
+            partition.insert(target.digest, working);
+        }
+    }
     Ok(reply)
 }
 

@@ -128,6 +128,10 @@ fn value_of(command: &str, node: &NodeIdentity, cluster: &ClusterState) -> Strin
         }
         "sindex" => sindex_stat(node, cluster, path.first().copied(), path.get(1).copied()),
         "query-show" => query_show(cluster, &params(command)),
+        "udf-put" => store.udfs.put(&params(command)),
+        "udf-remove" => store.udfs.remove(&params(command)),
+        "udf-list" => store.udfs.list(),
+        "udf-get" => store.udfs.get(&params(command)),
         "set-config" => set_config(cluster, &params(command)),
         faults::INFO_COMMAND => match cluster.faults.apply_info(&node.id, &params(command)) {
             Ok(()) => "ok".to_owned(),

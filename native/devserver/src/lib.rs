@@ -24,6 +24,7 @@ pub mod result_code;
 pub mod server;
 pub mod sindex;
 pub mod store;
+pub mod udf;
 pub mod value;
 
 pub use cluster::{Cluster, ClusterConfig};

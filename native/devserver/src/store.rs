@@ -414,6 +414,8 @@ pub struct Store {
     namespaces: Vec<Namespace>,
     pub clock: Clock,
     jobs: Mutex<BTreeMap<u64, Job>>,
+    /// The registered UDF modules (cluster-wide, like the records).
+    pub udfs: crate::udf::Registry,
 }
 
 /// A finished background job (`query-show` reports it).
@@ -431,6 +433,7 @@ impl Store {
             namespaces: namespaces.into_iter().map(Namespace::new).collect(),
             clock: Clock::default(),
             jobs: Mutex::new(BTreeMap::new()),
+            udfs: crate::udf::Registry::default(),
         }
     }
 

@@ -188,6 +188,27 @@ macro_rules! commands {
                 shield(py, || $run(py, self.core.batch_remove(py, keys, policy)))
             }
 
+            #[pyo3(signature = (filename, udf_type=None, policy=None), text_signature = "($self, filename, udf_type=0, policy=None)")]
+            fn udf_put<'py>(&self, py: Python<'py>, filename: &Bound<'py, PyAny>, udf_type: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                let lua = 0i64.into_pyobject(py)?.into_any();
+                shield(py, || $run(py, self.core.udf_put(py, filename, udf_type.unwrap_or(&lua), policy)))
+            }
+
+            #[pyo3(signature = (module, policy=None))]
+            fn udf_remove<'py>(&self, py: Python<'py>, module: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || $run(py, self.core.udf_remove(py, module, policy)))
+            }
+
+            #[pyo3(signature = (key, module, function, args=None, policy=None))]
+            fn apply<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>, module: &Bound<'py, PyAny>, function: &Bound<'py, PyAny>, args: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || $run(py, self.core.apply(py, key, (module, function), args, policy)))
+            }
+
+            #[pyo3(signature = (keys, module, function, args=None, policy=None))]
+            fn batch_apply<'py>(&self, py: Python<'py>, keys: &Bound<'py, PyAny>, module: &Bound<'py, PyAny>, function: &Bound<'py, PyAny>, args: Option<&Bound<'py, PyAny>>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+                shield(py, || $run(py, self.core.batch_apply(py, keys, (module, function), args, policy)))
+            }
+
             #[pyo3(signature = (command, policy=None))]
             fn info_all<'py>(&self, py: Python<'py>, command: &Bound<'py, PyAny>, policy: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
                 shield(py, || $run(py, self.core.info_all(py, command, policy)))

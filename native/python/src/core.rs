@@ -934,7 +934,7 @@ async fn info_value(
     Ok(answers.get(command).cloned().unwrap_or_default())
 }
 
-fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::AdminPolicy> {
+pub(crate) fn admin_policy(policy: Option<&Bound<'_, PyAny>>) -> PyResult<aerospike::AdminPolicy> {
     let mut admin = aerospike::AdminPolicy::default();
     crate::fields::for_each_entry("policy", policy, |entry| {
         match entry.key {
@@ -958,7 +958,7 @@ fn any_index(len: usize) -> usize {
 /// A single-node cluster runs a batch in the command's own task: the crate's `Parallel`
 /// spawns it on a worker, a thread hop there and back (~90 us of a 100-key batch) for nothing
 /// to overlap. With more nodes, `Parallel` parses the nodes' answers on several workers.
-fn concurrency(client: &aerospike::Client) -> Concurrency {
+pub(crate) fn concurrency(client: &aerospike::Client) -> Concurrency {
     if client.nodes().len() == 1 {
         Concurrency::Sequential
     } else {

@@ -18,6 +18,7 @@ mod query;
 mod reply;
 mod runtime;
 mod stream;
+mod udf;
 
 use pyo3::prelude::*;
 

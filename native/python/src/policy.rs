@@ -3,9 +3,9 @@
 
 use aerospike::policy::Replica;
 use aerospike::{
-    BasePolicy, BatchDeletePolicy, BatchPolicy, BatchReadPolicy, BatchWritePolicy, CommitLevel,
-    Expiration, GenerationPolicy, QueryDuration, QueryPolicy, ReadPolicy, ReadTouchTTL,
-    RecordExistsAction, WritePolicy,
+    BasePolicy, BatchDeletePolicy, BatchPolicy, BatchReadPolicy, BatchUDFPolicy, BatchWritePolicy,
+    CommitLevel, Expiration, GenerationPolicy, QueryDuration, QueryPolicy, ReadPolicy,
+    ReadTouchTTL, RecordExistsAction, WritePolicy,
 };
 use pyo3::prelude::*;
 
@@ -128,7 +128,7 @@ fn generation_policy(entry: &Entry<'_, '_>) -> PyResult<GenerationPolicy> {
     })
 }
 
-fn commit_level(entry: &Entry<'_, '_>) -> PyResult<CommitLevel> {
+pub(crate) fn commit_level(entry: &Entry<'_, '_>) -> PyResult<CommitLevel> {
     Ok(match entry.int_in(0, 1)? {
         0 => CommitLevel::CommitAll,
         _ => CommitLevel::CommitMaster,
@@ -157,7 +157,7 @@ pub fn expiration_of(ttl: i64, client_default: Expiration) -> Expiration {
 }
 
 /// `key`: POLICY_KEY_DIGEST (0) or POLICY_KEY_SEND (1).
-fn send_key(entry: &Entry<'_, '_>) -> PyResult<bool> {
+pub(crate) fn send_key(entry: &Entry<'_, '_>) -> PyResult<bool> {
     Ok(entry.int_in(0, 1)? == 1)
 }
 
@@ -318,6 +318,45 @@ pub fn batch_write(defaults: &Defaults, policy: Option<&Bound<'_, PyAny>>) -> Py
                 single.set_item(entry.key, entry.value)?;
                 apply_batch(&mut out.batch, "policy", Some(single.as_any()))
                     .map_err(|_| unknown(&entry, &[BATCH_KEYS, WRITE_KEYS]))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The per-record UDF keys of `batch_apply`'s policy.
+const UDF_KEYS: &[&str] = &["key", "commit_level", "ttl", "durable_delete"];
+
+/// `batch_apply`'s policy: the batch's transport keys and the UDF defaults of its records.
+pub struct BatchUdf {
+    pub batch: BatchPolicy,
+    pub udf: BatchUDFPolicy,
+}
+
+pub fn batch_udf(defaults: &Defaults, policy: Option<&Bound<'_, PyAny>>) -> PyResult<BatchUdf> {
+    let mut out = BatchUdf {
+        batch: defaults.batch.clone(),
+        udf: BatchUDFPolicy {
+            send_key: defaults.write.send_key,
+            durable_delete: defaults.write.durable_delete,
+            expiration: defaults.write.expiration,
+            commit_level: defaults.write.commit_level.clone(),
+            filter_expression: None,
+        },
+    };
+    let client_default = defaults.write.expiration;
+    for_each_entry("policy", policy, |entry| {
+        match entry.key {
+            "key" => out.udf.send_key = send_key(&entry)?,
+            "commit_level" => out.udf.commit_level = commit_level(&entry)?,
+            "ttl" => out.udf.expiration = expiration(&entry, client_default)?,
+            "durable_delete" => out.udf.durable_delete = entry.bool()?,
+            _ => {
+                let single = pyo3::types::PyDict::new(entry.value.py());
+                single.set_item(entry.key, entry.value)?;
+                apply_batch(&mut out.batch, "policy", Some(single.as_any()))
+                    .map_err(|_| unknown(&entry, &[BATCH_KEYS, UDF_KEYS]))?;
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! What a command returns, held in Rust until the GIL is available to build Python objects.
 
-use aerospike::{BatchRecord, Key, Record, ResultCode};
+use aerospike::{BatchRecord, Key, Record, ResultCode, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyType};
@@ -30,6 +30,10 @@ pub enum Reply {
     },
     BatchRead(Vec<BatchRecord>),
     BatchRecords(Vec<BatchRecord>),
+    /// `batch_apply`: a `BatchWriteResult`, as aerospike-py answers it.
+    BatchApply(Vec<BatchRecord>),
+    /// A UDF's return value (None when it returned nothing).
+    Value(Option<Value>),
     Records(Vec<Record>),
     Info(Vec<(String, i32, String)>),
     Text(String),
@@ -40,6 +44,7 @@ static ORDERED_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BIN_TUPLE_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BATCH_RECORD_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BATCH_RECORDS_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BATCH_WRITE_RESULT_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INFO_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 impl Reply {
@@ -93,6 +98,14 @@ impl Reply {
                 let list = batch_records_to_py(py, &records)?;
                 named(py, &BATCH_RECORDS_TYPE, "BatchRecords", (list,))
             }
+            Reply::BatchApply(records) => {
+                let list = batch_records_to_py(py, &records)?;
+                named(py, &BATCH_WRITE_RESULT_TYPE, "BatchWriteResult", (list,))
+            }
+            Reply::Value(value) => match value {
+                Some(value) => value_to_py(py, &value),
+                None => Ok(py.None().into_bound(py)),
+            },
             Reply::Records(records) => {
                 let mut strings = Strings::default();
                 let rows = records
