@@ -82,9 +82,9 @@ class Client:
         self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
     ) -> None:
         """Writes ``bins``; ``meta``: ttl, gen; ``policy``: exists, gen, key, durable_delete."""
-    def get(self, key: Key, policy: _Policy = None) -> Record:
+    def get(self, key: Key, policy: _Policy = None) -> Record[Bins]:
         """Reads a record; RecordNotFound when absent."""
-    def select(self, key: Key, bins: Sequence[str], policy: _Policy = None) -> Record:
+    def select(self, key: Key, bins: Sequence[str], policy: _Policy = None) -> Record[Bins]:
         """Reads only ``bins``."""
     def exists(self, key: Key, policy: _Policy = None) -> ExistsResult:
         """``meta`` is None when the record does not exist."""
@@ -249,9 +249,11 @@ class AsyncClient:
         self, key: Key, bins: Bins, meta: WriteMeta | None = None, policy: _Policy = None
     ) -> Awaitable[None]:
         """Writes ``bins``; ``meta``: ttl, gen; ``policy``: exists, gen, key, durable_delete."""
-    def get(self, key: Key, policy: _Policy = None) -> Awaitable[Record]:
+    def get(self, key: Key, policy: _Policy = None) -> Awaitable[Record[Bins]]:
         """Reads a record; RecordNotFound when absent."""
-    def select(self, key: Key, bins: Sequence[str], policy: _Policy = None) -> Awaitable[Record]:
+    def select(
+        self, key: Key, bins: Sequence[str], policy: _Policy = None
+    ) -> Awaitable[Record[Bins]]:
         """Reads only ``bins``."""
     def exists(self, key: Key, policy: _Policy = None) -> Awaitable[ExistsResult]:
         """``meta`` is None when the record does not exist."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, SupportsIndex, TypedDict, overload
+import typing
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, SupportsIndex, TypedDict, overload
 
 __all__ = [
     "AdminPolicy",
@@ -84,12 +85,24 @@ class RecordMetadata(NamedTuple):
         return tuple.__getitem__(self, index)
 
 
-class Record(NamedTuple):
-    """A record as ``(key, meta, bins)``."""
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    BinsT = TypeVar("BinsT", covariant=True, default=Bins | None)
+else:
+    BinsT = typing.TypeVar("BinsT", covariant=True)
+
+
+class Record(NamedTuple, Generic[BinsT]):
+    """A record as ``(key, meta, bins)``.
+
+    ``get()`` and ``select()`` return ``Record[Bins]``: they raise ``RecordNotFound`` for a
+    missing record, so their bins are there; a bare ``Record`` may hold ``None`` bins.
+    """
 
     key: AerospikeKey | None
     meta: RecordMetadata | None
-    bins: Bins | None
+    bins: BinsT
 
 
 class ExistsResult(NamedTuple):

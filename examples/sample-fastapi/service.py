@@ -70,9 +70,7 @@ def create_app(settings: AerospikeSettings | None = None) -> FastAPI:
         generation, ttl = (record.meta.gen, record.meta.ttl) if record.meta else (0, 0)
         response.headers["ETag"] = f'"{generation}"'
         remaining = None if ttl == NEVER_EXPIRES else ttl
-        return StoredProfile(
-            id=profile_id, generation=generation, ttl=remaining, **(record.bins or {})
-        )
+        return StoredProfile(id=profile_id, generation=generation, ttl=remaining, **record.bins)
 
     @app.patch(
         "/profiles/{profile_id}",
