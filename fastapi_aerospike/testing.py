@@ -23,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.types import ASGIApp
 
@@ -48,6 +50,7 @@ __all__ = [
     "aerospike_http_client",
     "aerospike_server_hosts",
     "aerospike_settings",
+    "serving",
 ]
 
 HOSTS_VARIABLE = "AEROSPIKE_TEST_HOSTS"
@@ -141,18 +144,26 @@ def aerospike_app() -> ASGIApp:
     )
 
 
+@asynccontextmanager
+async def serving(app: ASGIApp, **client_options: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client for ``app`` with its lifespan running (httpx alone does not run
+    lifespans, so the app's clients would be missing); ``client_options`` go to httpx."""
+    async with (
+        LifespanManager(
+            app, startup_timeout=STARTUP_TIMEOUT_SECONDS, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS
+        ) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app),
+            base_url="http://testserver",
+            **client_options,
+        ) as client,
+    ):
+        yield client
+
+
 @pytest_asyncio.fixture
 async def aerospike_http_client(aerospike_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client for ``aerospike_app``, its lifespan started before and ended after."""
     await asyncio.sleep(TRUNCATE_SETTLE_SECONDS)
-    async with (
-        LifespanManager(
-            aerospike_app,
-            startup_timeout=STARTUP_TIMEOUT_SECONDS,
-            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
-        ) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-        ) as client,
-    ):
+    async with serving(aerospike_app) as client:
         yield client

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -23,6 +22,7 @@ import aerospike_py
 from aerospike_py import AerospikeError, AerospikeTimeoutError, ClusterError
 from aerospike_py.devserver import DevServer
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+from fastapi_aerospike.testing import serving
 from tests.faults.relay import FaultyRelay
 from tests.polling import wait_until_async
 
@@ -188,7 +188,7 @@ async def test_a_seed_list_that_cannot_be_reached_fails_connect_within_its_timeo
 
 
 @asynccontextmanager
-async def serving(hosts: list[tuple[str, int]]) -> AsyncIterator[httpx.AsyncClient]:
+async def record_app(hosts: list[tuple[str, int]]) -> AsyncIterator[httpx.AsyncClient]:
     """An app on the integration with one route that reads ``KEY``."""
     app = FastAPI()
     settings = AerospikeSettings(
@@ -203,19 +203,14 @@ async def serving(hosts: list[tuple[str, int]]) -> AsyncIterator[httpx.AsyncClie
     async def record(client: AerospikeClient) -> dict[str, Any]:
         return (await client.get(KEY)).bins or {}
 
-    async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://app"
-        ) as http,
-    ):
+    async with serving(app) as http:
         yield http
 
 
 async def test_readiness_answers_503_never_500_while_the_cluster_is_unreachable(
     devserver: DevServer, descriptors: None
 ) -> None:
-    async with serving(devserver.hosts) as http:
+    async with record_app(devserver.hosts) as http:
         await (await aerospike_py.AsyncClient({"hosts": devserver.hosts}).connect()).put(
             KEY, {"v": 1}
         )

@@ -32,18 +32,7 @@ from fastapi_aerospike import (
     get_client,
     install,
 )
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-        ) as http,
-    ):
-        yield http
-
+from fastapi_aerospike.testing import serving
 
 AnalyticsClient = Annotated[aerospike_py.AsyncClient, Depends(client_dependency("analytics"))]
 

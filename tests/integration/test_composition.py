@@ -4,12 +4,8 @@ prometheus-fastapi-instrumentator, the OpenAPI schema and a custom error body.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
@@ -24,17 +20,7 @@ from fastapi_aerospike import (
     install,
 )
 from fastapi_aerospike.errors import HttpError
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app, startup_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-        ) as http,
-    ):
-        yield http
+from fastapi_aerospike.testing import serving
 
 
 def missing_record_route(app: FastAPI, namespace: str) -> None:

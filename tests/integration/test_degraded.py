@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +15,7 @@ from starlette.routing import Route
 
 from aerospike_py.devserver import DevServer
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+from fastapi_aerospike.testing import serving
 
 UNAVAILABLE = {"detail": [{"type": "aerospike_unavailable", "msg": "The database is unavailable."}]}
 
@@ -37,17 +34,6 @@ def down_settings(port: int) -> AerospikeSettings:
         reconnect_max_interval=0.3,
         retry_after=4,
     )
-
-
-@asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app, startup_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-        ) as http,
-    ):
-        yield http
 
 
 async def test_a_worker_starts_without_its_cluster_and_recovers_by_itself() -> None:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import Depends, FastAPI
@@ -26,6 +23,7 @@ from fastapi_aerospike import (
     client_dependency,
     install,
 )
+from fastapi_aerospike.testing import serving
 
 Analytics = Annotated[aerospike_py.AsyncClient, Depends(client_dependency("analytics"))]
 Misspelt = Annotated[aerospike_py.AsyncClient, Depends(client_dependency("analitycs"))]
@@ -43,17 +41,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app, startup_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-        ) as http,
-    ):
-        yield http
 
 
 async def test_a_named_client_reads_its_own_variables_and_options(

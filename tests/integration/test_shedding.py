@@ -6,18 +6,17 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from aerospike_py.devserver import DevServer
 from fastapi_aerospike import AerospikeClient, AerospikeSettings, install
+from fastapi_aerospike.testing import serving
 
 OVERLOADED = {
     "detail": [{"type": "server_overloaded", "msg": "The server is overloaded; retry later."}]
@@ -60,17 +59,9 @@ def app_with(settings: AerospikeSettings, cpu_seconds: float = 0.06) -> FastAPI:
     return app
 
 
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        LifespanManager(app, startup_timeout=30) as manager,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app),
-            base_url="http://testserver",
-            headers={"Origin": "https://ui.example"},
-        ) as http,
-    ):
-        yield http
+def serving_from_ui(app: FastAPI) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """Requests from a browser page of another origin, as CORS sees them."""
+    return serving(app, headers={"Origin": "https://ui.example"})
 
 
 async def open_loop(http: httpx.AsyncClient, paths: list[str], rate: float) -> list[Any]:
@@ -100,7 +91,7 @@ async def test_a_lightly_loaded_worker_with_a_slow_route_sheds_nothing(
         update={"shed_event_loop_lag_ms": 50, "shed_queue_depth": 16}
     )
     paths = ["/cpu" if i % 22 == 0 else ("/await", "/db")[i % 2] for i in range(220)]
-    async with serving(app_with(settings)) as http:
+    async with serving_from_ui(app_with(settings)) as http:
         answers = await open_loop(http, paths, rate=40)
     assert [a.status_code for a in answers] == [200] * len(paths)
 
@@ -114,7 +105,7 @@ async def test_an_overloaded_worker_answers_200_or_503_only(
     settings = aerospike_settings.model_copy(
         update={"shed_event_loop_lag_ms": 10, "retry_after": 2}
     )
-    async with serving(app_with(settings)) as http:
+    async with serving_from_ui(app_with(settings)) as http:
         answers = await open_loop(http, ["/db-cpu"] * 300, rate=150)
         metrics = (await http.get("/metrics")).text
     statuses = [a.status_code for a in answers]
@@ -147,7 +138,7 @@ async def test_operations_queued_for_a_slot_shed_new_requests_first(
     settings = aerospike_settings.model_copy(
         update={"max_concurrent_operations": 1, "shed_queue_depth": 1}
     )
-    async with serving(app_with(settings)) as http:
+    async with serving_from_ui(app_with(settings)) as http:
         aerospike_devserver.inject_latency(400, commands=["read"])
         held = [asyncio.create_task(http.get("/db")) for _ in range(2)]
         await asyncio.sleep(0.15)  # one holds the slot, one waits for it
