@@ -101,7 +101,11 @@ async def test_an_overloaded_worker_answers_200_or_503_only(
 ) -> None:
     """Offered three times the CPU the loop has (20 ms each, 150 a second for 2 s),
     requests that use the client are admitted or shed, never failed; the shed ones carry the
-    app's CORS headers and Retry-After, and the metrics count them."""
+    app's CORS headers and Retry-After, and the metrics count them.
+
+    How many are shed depends on how the loop's timer ticks fall between the requests (a
+    fresh-clone CI run once shed none), so this asserts what every run must show; the
+    queue-depth test below makes shedding happen for certain."""
     settings = aerospike_settings.model_copy(
         update={"shed_event_loop_lag_ms": 10, "retry_after": 2}
     )
@@ -109,12 +113,14 @@ async def test_an_overloaded_worker_answers_200_or_503_only(
         answers = await open_loop(http, ["/db-cpu"] * 300, rate=150)
         metrics = (await http.get("/metrics")).text
     statuses = [a.status_code for a in answers]
-    assert set(statuses) == {200, 503}, statuses
+    assert set(statuses) <= {200, 503}, statuses
+    assert 200 in statuses
     shed = [a for a in answers if a.status_code == 503]
     assert all(a.json() == OVERLOADED for a in shed)
     assert all(a.headers["retry-after"] == "2" for a in shed)
     assert all(a.headers["access-control-allow-origin"] == "https://ui.example" for a in shed)
-    assert f'http_requests_shed_total{{reason="event_loop_lag"}} {len(shed)}.0' in metrics
+    if shed:
+        assert f'http_requests_shed_total{{reason="event_loop_lag"}} {len(shed)}.0' in metrics
 
 
 async def test_routes_that_do_not_use_a_client_are_never_shed(
