@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use aerospike::{BatchOperation, BatchRecord, Bin, Bins, Concurrency, Policy, ResultCode, Value};
+use aerospike::{
+    BatchOperation, BatchRecord, Bin, Bins, Concurrency, Key, Policy, ResultCode, Value,
+};
 use pyo3::exceptions::PyRuntimeWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
@@ -309,6 +311,18 @@ impl Core {
     ) -> PyResult<Job> {
         let key = key_from_py(py, key)?;
         let bins = bins_from_py(py, bins)?;
+        self.write_bins(py, key, bins, meta, policy)
+    }
+
+    /// A put of `bins`: values to write, or nils that remove their bins.
+    fn write_bins(
+        &self,
+        py: Python<'_>,
+        key: Key,
+        bins: Vec<Bin>,
+        meta: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Job> {
         let policy = policy::write(&self.config.defaults, policy, meta)?;
         self.job(
             py,
@@ -494,19 +508,7 @@ impl Core {
             .into_iter()
             .map(|name| Bin::new(name, Value::Nil))
             .collect();
-        let policy = policy::write(&self.config.defaults, policy, meta)?;
-        self.job(
-            py,
-            Effect::Writes,
-            policy.total_timeout(),
-            |client| async move {
-                client
-                    .put(&policy, &key, &bins)
-                    .await
-                    .map_err(|error| Failure::for_record(&client, &key, error))?;
-                Ok(Reply::Nothing)
-            },
-        )
+        self.write_bins(py, key, bins, meta, policy)
     }
 
     pub fn operate(
