@@ -1,8 +1,9 @@
 """One call wiring the integration into a FastAPI or Starlette app.
 
 ``install(app)`` wraps the app's own lifespan (its state is kept, the clients' is added), and
-registers the error handlers (keeping those the app already has), the health routes and the
-metrics; a startup that fails for a reason the user can fix ends in one line instead of a
+registers the error handlers (keeping those the app already has), the health routes, the
+metrics and the request guard (``request_guard``: a body limit, URLs that are not UTF-8, bounded
+422 answers); a startup that fails for a reason the user can fix ends in one line instead of a
 traceback. ``install(app, name="analytics")`` adds a client for a second cluster, read from
 ``AEROSPIKE_ANALYTICS_*``. Options of the client (``settings``, ``retry_after``) apply to that
 client; options of the app (``record_errors``, ``render``, ``health_prefix``, ``metrics_path``,
@@ -32,6 +33,7 @@ from fastapi_aerospike.lifespan import (
     AerospikeNotConfiguredError,
     Lifecycle,
 )
+from fastapi_aerospike.request_guard import RequestGuardMiddleware, bounded_validation_answer
 from fastapi_aerospike.settings import AerospikeSettings
 from fastapi_aerospike.startup import StartupFailureMiddleware
 
@@ -180,9 +182,11 @@ def _install_app(app: Starlette, options: dict[str, Any]) -> Installation:
         installation.metrics = AerospikeMetrics(registry)
         if metrics_path is not None:
             app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)
+    app.add_middleware(RequestGuardMiddleware, render=options["render"])
     app.add_middleware(StartupFailureMiddleware)
     app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
     _document_client_responses(app)
+    _bound_validation_answers(app)
     return installation
 
 
@@ -213,6 +217,20 @@ def _document_client_responses(app: Starlette) -> None:
         return openapi()
 
     app.openapi = openapi_with_client_responses  # type: ignore[method-assign]
+
+
+def _bound_validation_answers(app: Starlette) -> None:
+    """A FastAPI app's 422 answers bounded (``request_guard.bounded_validation_answer``),
+    unless the app answers them itself."""
+    if not _fastapi_loaded():
+        return
+    from fastapi import FastAPI
+    from fastapi.exception_handlers import request_validation_exception_handler
+    from fastapi.exceptions import RequestValidationError
+
+    handler = app.exception_handlers.get(RequestValidationError)
+    if isinstance(app, FastAPI) and handler is request_validation_exception_handler:
+        app.add_exception_handler(RequestValidationError, bounded_validation_answer)
 
 
 def _check_routes(app: Any, state: dict[str, Any], installation: Installation) -> None:

@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "DEFAULT_ENV_PREFIX",
+    "DEFAULT_MAX_REQUEST_BODY_BYTES",
     "AerospikeSettings",
     "AerospikeSettingsError",
     "BatchPolicySettings",
@@ -41,6 +42,7 @@ logger = logging.getLogger("fastapi_aerospike.settings")
 
 DEFAULT_ENV_PREFIX = "AEROSPIKE_"
 DEFAULT_PORT = 3000
+DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024
 
 Host = tuple[str, int]
 NESTED_DELIMITER = "__"
@@ -379,6 +381,15 @@ class AerospikeSettings(BaseSettings):
         "worker's event loop has run its 5 ms timer this many milliseconds late three ticks "
         "in a row (its CPU is saturated, not one slow route); 0 turns it off. Routes that do "
         "not use the client are never shed.",
+    )
+    max_request_body_bytes: int = Field(
+        default=DEFAULT_MAX_REQUEST_BODY_BYTES,
+        ge=1,
+        le=2**40,
+        description="Largest request body the app accepts, in bytes: a larger one is answered "
+        "413 before it is read (by its Content-Length, or as soon as the bytes received pass "
+        "the limit). It bounds the whole app, not only the routes that use this client: with "
+        "several clients, the largest of their values applies.",
     )
 
     unknown_variables: Literal["warn", "error", "ignore"] = Field(
