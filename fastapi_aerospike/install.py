@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from aerospike_py import AsyncClient
@@ -182,7 +183,9 @@ def _install_app(app: Starlette, options: dict[str, Any]) -> Installation:
         installation.metrics = AerospikeMetrics(registry)
         if metrics_path is not None:
             app.add_route(metrics_path, installation.metrics.endpoint, include_in_schema=False)
-    app.add_middleware(RequestGuardMiddleware, render=options["render"])
+    # Innermost of the app's middleware, whenever they were added: CORS and the like wrap its
+    # 400 and 413 answers as they wrap the routes'.
+    app.user_middleware.append(Middleware(RequestGuardMiddleware, render=options["render"]))
     app.add_middleware(StartupFailureMiddleware)
     app.router.lifespan_context = _with_clients(app.router.lifespan_context, installation)
     _document_client_responses(app)

@@ -65,6 +65,10 @@ _IPV6_ADDRESS = re.compile(r"[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?")
 def _parse_host(entry: str) -> Host:
     """``host``, ``host:port`` or ``[ipv6]:port`` into ``(host, port)``."""
     entry = entry.strip()
+    if "://" in entry:
+        raise ValueError(f"{entry!r} is a URL; a host is host:port, with no scheme")
+    if ";" in entry:
+        raise ValueError(f"{entry!r} has a ';'; hosts are separated by ','")
     if entry.startswith("["):
         host, sep, rest = entry[1:].partition("]")
         if not sep or (rest and not rest.startswith(":")):

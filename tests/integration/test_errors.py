@@ -225,3 +225,16 @@ async def test_a_write_left_in_doubt_is_told_apart_from_a_read_that_timed_out() 
         504,
         "aerospike_timeout",
     )
+
+
+def test_an_outage_logs_a_line_a_second_not_one_per_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler = AerospikeErrorHandler()
+    down = aerospike_py.ClusterError("Unable to communicate with server cluster", -1, False)
+    scope: Scope = {"type": "http", "state": {}}
+    with caplog.at_level("INFO", logger="fastapi_aerospike"):
+        answers = [handler.response(down, scope) for _ in range(200)]
+    assert {answer.status_code for answer in answers if answer} == {503}
+    assert len(caplog.records) == 1
+    assert "answering 503 to ClusterError" in caplog.text

@@ -9,12 +9,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.requests import Request
 
 from fastapi_aerospike import AerospikeSettings, install
 from fastapi_aerospike.request_guard import MAX_ECHOED_CHARACTERS, MAX_VALIDATION_ERRORS
+from fastapi_aerospike.testing import serving
 
 LIMIT = 1000
 JSON = {"content-type": "application/json"}
@@ -132,3 +134,26 @@ async def test_an_app_that_answers_its_own_422s_keeps_its_handler(
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
         answer = await http.post("/numbers", json={"values": ["a"]})
     assert answer.json() == {"own": True}
+
+
+async def test_guard_answers_carry_the_cors_headers_of_middleware_added_before_install(
+    aerospike_settings: AerospikeSettings,
+) -> None:
+    """As FastAPI's tutorial adds CORS first: a browser must be able to read the 400 and 413."""
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["https://ui.example"])
+    install(app, AerospikeSettings(hosts=aerospike_settings.hosts, max_request_body_bytes=LIMIT))
+
+    @app.post("/numbers")
+    async def numbers(body: Numbers) -> dict[str, int]:
+        return {"count": len(body.values)}
+
+    async with serving(app, headers={"Origin": "https://ui.example"}) as http:
+        answers = [
+            await http.post("/numbers", content=b"x" * (LIMIT + 1), headers=JSON),
+            await http.get("/numbers%FF"),
+        ]
+    assert [answer.status_code for answer in answers] == [413, 400]
+    assert [answer.headers.get("access-control-allow-origin") for answer in answers] == [
+        "https://ui.example"
+    ] * 2

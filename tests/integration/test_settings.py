@@ -140,6 +140,8 @@ BAD_VALUES = [
     ("AEROSPIKE_HOSTS", "db:-1", "1..65535"),
     ("AEROSPIKE_HOSTS", "db :3000", "has host 'db '"),
     ("AEROSPIKE_HOSTS", "db1;db2", "hosts are separated by ','"),
+    ("AEROSPIKE_HOSTS", "db1:3000;db2:3000", "hosts are separated by ','"),
+    ("AEROSPIKE_HOSTS", "http://db:3000", "is a URL"),
     ("AEROSPIKE_HOSTS", "db:\u0663\u0660\u0660\u0660", "a port is an integer"),
     ("AEROSPIKE_HOSTS", "[::1 ]:3000", "has host '::1 '"),
     ("AEROSPIKE_HOSTS", ":3000", "no host name"),
