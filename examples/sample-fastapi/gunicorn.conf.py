@@ -53,4 +53,4 @@ def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges (in flight, queued) from the totals."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

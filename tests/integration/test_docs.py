@@ -25,6 +25,23 @@ from tests.conftest import RUN_TAG
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+SNIPPET_INCLUDE = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
+
+
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """``(line, code)`` of every ```python block, with mkdocs' ``--8<-- "file"`` includes
+    replaced by the file they show."""
+    return [
+        (
+            text.count("\n", 0, match.start()) + 2,
+            SNIPPET_INCLUDE.sub(
+                lambda include: (DOCS.parent / include.group(1)).read_text(), match.group(1)
+            ),
+        )
+        for match in PYTHON_BLOCK.finditer(text)
+    ]
+
+
 LOCAL_SERVER = '("127.0.0.1", 3000)'
 SET_OF_TEST = re.compile(r'"test", "(\w+)"')
 
@@ -39,10 +56,8 @@ def examples() -> list[tuple[str, str]]:
     """``(where, code)`` of every ```python block of the docs."""
     found = []
     for page in sorted(DOCS.glob("*.md")):
-        text = page.read_text()
-        for match in PYTHON_BLOCK.finditer(text):
-            line = text.count("\n", 0, match.start()) + 2
-            found.append((f"{page.name}:{line}", match.group(1)))
+        for line, code in python_blocks(page.read_text()):
+            found.append((f"{page.name}:{line}", code))
     return found
 
 
@@ -93,7 +108,7 @@ def pages() -> list[Path]:
 def test_snippets_import_only_what_they_use(page: Path) -> None:
     """Pyflakes on every ```python block: a snippet to copy carries no unused import."""
     ruff = Path(sys.executable).parent / "ruff"
-    for code in PYTHON_BLOCK.findall(page.read_text()):
+    for _, code in python_blocks(page.read_text()):
         checked = subprocess.run(
             [str(ruff), "check", "--select", "F", "--stdin-filename", "snippet.py", "-"],
             input=code,
@@ -132,7 +147,7 @@ def test_the_integrations_snippets_pass_mypy_strict(tmp_path: Path) -> None:
     """A snippet copied into a project checked with ``mypy --strict`` must pass it."""
     for page in TYPED_PAGES:
         text = (DOCS.parent / page).read_text()
-        for index, code in enumerate(PYTHON_BLOCK.findall(text)):
+        for index, (_, code) in enumerate(python_blocks(text)):
             (tmp_path / f"{Path(page).stem}_{index}.py").write_text(code)
     mypy = Path(sys.executable).parent / "mypy"
     checked = subprocess.run(
