@@ -43,11 +43,13 @@ async fn past_this_millisecond() {
 async fn records_written_in_the_truncate_millisecond_survive() {
     let h = common::start().await;
     let c = &h.client;
-    let keys = put_n(c, "same_ms", 1).await;
+    // Taken before the write, so the record's millisecond is the cutoff's (nearly always) or a
+    // later one, never an earlier one, however slow the machine.
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
+    let keys = put_n(c, "same_ms", 1).await;
     let command = format!(
         "truncate:namespace=test;set=same_ms;lut={}",
         now_ms * 1_000_000
