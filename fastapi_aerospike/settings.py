@@ -509,9 +509,12 @@ class AerospikeSettings(BaseSettings):
         return config
 
     def describe(self) -> str:
-        """Every setting as ``name=value``, for the startup log; the password is masked."""
+        """Every setting as ``name=value``, for the startup log; the password is masked, and of
+        the default policies only the keys set (a line of every unset one ran to 3,000
+        characters)."""
         shown = {name: getattr(self, name) for name in type(self).model_fields}
         shown["hosts"] = self.describe_hosts()
+        shown["policies"] = self.policies.model_dump(exclude_none=True, exclude_defaults=True)
         if self.password is not None:
             shown["password"] = "********"
         return " ".join(f"{name}={value}" for name, value in shown.items())
