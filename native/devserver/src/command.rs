@@ -242,6 +242,45 @@ fn check_bin_name(request_op: &Op<'_>) -> Result<(), ResultCode> {
 }
 
 /// Durable deletes need tombstones, which only Enterprise servers write.
+/// Stores the user key the request sent with a record that has none yet (send-key policy).
+fn keep_sent_key(msg: &Message<'_>, record: &mut Record) -> Result<(), ResultCode> {
+    if record.key.is_none() {
+        if let Some(raw) = msg.field(field::KEY) {
+            let value = Value::from_particle(raw[0], &raw[1..])?;
+            record.key = Some(StoredKey {
+                raw: raw.to_vec(),
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The size of a record about to be stored in place of one of `old_size`, refused when it
+/// passes the namespace's record size or memory.
+fn checked_size(
+    namespace: &Namespace,
+    record: &Record,
+    old_size: usize,
+) -> Result<usize, ResultCode> {
+    let new_size = record.size();
+    if new_size > namespace.config.max_record_size {
+        return Err(RECORD_TOO_BIG);
+    }
+    if new_size > old_size && namespace.would_exceed_memory(new_size - old_size) {
+        return Err(OUT_OF_SPACE);
+    }
+    Ok(new_size)
+}
+
+/// The generation after a write: it wraps from 65535 to 1, as the server's 16-bit counter does.
+fn next_generation(generation: u16) -> u16 {
+    match generation {
+        u16::MAX => 1,
+        g => g + 1,
+    }
+}
+
 fn is_durable(msg: &Message<'_>) -> bool {
     msg.header.info2 & info2::DURABLE_DELETE != 0
 }
@@ -437,26 +476,9 @@ fn write(
             ..Reply::default()
         });
     }
-    if working.key.is_none() {
-        if let Some(raw) = msg.field(field::KEY) {
-            let value = Value::from_particle(raw[0], &raw[1..])?;
-            working.key = Some(StoredKey {
-                raw: raw.to_vec(),
-                value,
-            });
-        }
-    }
-    let new_size = working.size();
-    if new_size > namespace.config.max_record_size {
-        return Err(RECORD_TOO_BIG);
-    }
-    if new_size > old_size && namespace.would_exceed_memory(new_size - old_size) {
-        return Err(OUT_OF_SPACE);
-    }
-    working.generation = match current_generation {
-        u16::MAX => 1,
-        g => g + 1,
-    };
+    keep_sent_key(msg, &mut working)?;
+    let new_size = checked_size(namespace, &working, old_size)?;
+    working.generation = next_generation(current_generation);
     working.void_time = void_time_for(header.record_ttl, namespace, &working, existed, now_void);
     working.last_update_ns = now_ns;
     let reply = Reply {
@@ -546,26 +568,11 @@ fn apply_udf(
             working.bins = bins;
             if drop_key {
                 working.key = None;
-            } else if working.key.is_none() {
-                if let Some(raw) = msg.field(field::KEY) {
-                    let value = Value::from_particle(raw[0], &raw[1..])?;
-                    working.key = Some(StoredKey {
-                        raw: raw.to_vec(),
-                        value,
-                    });
-                }
+            } else {
+                keep_sent_key(msg, &mut working)?;
             }
-            let new_size = working.size();
-            if new_size > namespace.config.max_record_size {
-                return Err(RECORD_TOO_BIG);
-            }
-            if new_size > old_size && namespace.would_exceed_memory(new_size - old_size) {
-                return Err(OUT_OF_SPACE);
-            }
-            working.generation = match working.generation {
-                u16::MAX => 1,
-                g => g + 1,
-            };
+            let new_size = checked_size(namespace, &working, old_size)?;
+            working.generation = next_generation(working.generation);
             let ttl = ttl.unwrap_or(msg.header.record_ttl);
             working.void_time = void_time_for(ttl, namespace, &working, existed, now_void);
             working.last_update_ns = now_ns;
